@@ -1,0 +1,1 @@
+//! The execution journal: SQLite history of every execution (see issue 3).

@@ -1,0 +1,1 @@
+//! The embedded sandbox: an axum server that speaks the vendor API on loopback.
