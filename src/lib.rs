@@ -4,6 +4,7 @@
 //! `payout`, the one place that decides what is sent, journaled and retried.
 
 pub mod api;
+pub mod config;
 pub mod journal;
 pub mod money;
 pub mod sandbox;
