@@ -1,0 +1,456 @@
+//! Sending one execution: journal first, then execute with the retry rules, then status first
+//! after any answer we did not get.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::store::{Store, StoreError};
+use super::validate::Payee;
+use crate::api::wire::{
+    CreateSessionRequest, Device, ExecuteRequest, ExecutionResponse, FieldError, Passcode,
+    PasscodeToken, PayoutSession,
+};
+use crate::api::{ApiClient, ApiError, ErrorKind, LocalState, state_for};
+use crate::journal::{EventKind, ExecutionRow, NewExecution};
+use crate::money::Amount;
+
+/// Where this console is pointed, recorded with every execution.
+#[derive(Clone, Debug)]
+pub struct EngineContext {
+    pub profile: String,
+    pub base_url: String,
+    pub sandbox: bool,
+    pub os_user: String,
+    pub device: Device,
+}
+
+#[derive(Clone, Debug)]
+pub struct PollPolicy {
+    /// First wait between status polls.
+    pub interval: Duration,
+    /// Polls back off while PROCESSING, up to this.
+    pub max_interval: Duration,
+    /// Not-found must persist this long after the last send before "did not land".
+    pub not_found_grace: Duration,
+    /// At least this many not-found polls before "did not land".
+    pub not_found_polls: u32,
+    /// Execute attempts for retries where nothing can have executed.
+    pub max_attempts: u32,
+    /// A Retry-After longer than this is left to the operator.
+    pub max_retry_wait: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        PollPolicy {
+            interval: Duration::from_secs(2),
+            max_interval: Duration::from_secs(15),
+            not_found_grace: Duration::from_secs(60),
+            not_found_polls: 3,
+            max_attempts: 3,
+            max_retry_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What happened, for the screen and for `--json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    SessionCreated { id: String },
+    Journaled { reference: String },
+    Sending { attempt: u32, timeout: Duration },
+    RetryIn { after: Duration, reason: String },
+    Answered { state: LocalState, http_status: u16 },
+    ExecuteFailed { state: LocalState, message: String },
+    Polled { state: LocalState, status: Option<String> },
+    PollFailed { message: String },
+    StoppedWaiting,
+}
+
+/// Everything needed to send one execution.
+pub struct ExecutionPlan {
+    pub reference: Uuid,
+    pub account: String,
+    pub session_id: String,
+    pub session_amount: Option<Amount>,
+    pub session_currency: Option<String>,
+    pub session_expires_at: Option<String>,
+    pub payee: Payee,
+    /// Dropped (and so zeroized) when the plan is.
+    pub code: SecretString,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub reference: String,
+    pub account: String,
+    pub session_id: String,
+    pub state: LocalState,
+    pub response: Option<ExecutionResponse>,
+    pub raw: Option<String>,
+    pub http_status: Option<u16>,
+    pub error: Option<String>,
+    pub error_kind: Option<ErrorKind>,
+    pub field_errors: Vec<FieldError>,
+    /// Not-found persisted long enough: nothing executed, a new attempt is safe.
+    pub did_not_land: bool,
+    pub(super) last_send: Option<Instant>,
+}
+
+impl Outcome {
+    fn new(plan: &ExecutionPlan) -> Self {
+        Outcome {
+            reference: plan.reference.to_string(),
+            account: plan.account.clone(),
+            session_id: plan.session_id.clone(),
+            state: LocalState::Sending,
+            response: None,
+            raw: None,
+            http_status: None,
+            error: None,
+            error_kind: None,
+            field_errors: Vec::new(),
+            did_not_land: false,
+            last_send: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PayoutError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not create the payout session: {0}")]
+    Session(ApiError),
+    #[error("payout account {account} has an unresolved execution ({list}); resolve it with `payout-console reconcile` or `status REF` first, or override explicitly")]
+    Unresolved { account: String, list: String },
+    #[error("reference {reference} is already {state}; a new payout needs a new reference")]
+    AlreadyFinal {
+        reference: String,
+        state: LocalState,
+    },
+    #[error("reference {reference} was journaled for a different payment (account {account}, session {session}); use a new reference")]
+    ReferenceMismatch {
+        reference: String,
+        account: String,
+        session: String,
+    },
+    #[error("could not ask the status of {reference} ({error}); not sending it again until its status is known")]
+    StatusUnknown { reference: String, error: ApiError },
+}
+
+pub type Sink<'a> = &'a (dyn Fn(Progress) + Send + Sync);
+
+pub struct Engine {
+    pub client: Arc<ApiClient>,
+    pub store: Store,
+    pub ctx: EngineContext,
+    pub poll: PollPolicy,
+}
+
+impl Engine {
+    pub async fn create_session(
+        &self,
+        account: &str,
+        amount: Amount,
+        currency: &str,
+    ) -> Result<PayoutSession, PayoutError> {
+        let req = CreateSessionRequest {
+            payout_account_id: account.to_string(),
+            amount,
+            currency: currency.to_string(),
+        };
+        let answer = self
+            .client
+            .create_session(&req)
+            .await
+            .map_err(PayoutError::Session)?;
+        let mut session = answer.body;
+        if session.id.as_deref().is_none_or(str::is_empty) {
+            return Err(PayoutError::Session(ApiError::BadBody {
+                status: answer.http_status,
+                reason: "the session answer has no id".into(),
+                snippet: answer.raw.chars().take(160).collect(),
+            }));
+        }
+        session.payout_account_id.get_or_insert_with(|| account.to_string());
+        session.amount.get_or_insert(amount);
+        session.currency.get_or_insert_with(|| currency.to_string());
+        Ok(session)
+    }
+
+    /// Executions to `account` that may still move money, other than `except`.
+    pub async fn unresolved_for(
+        &self,
+        account: &str,
+        except: &str,
+    ) -> Result<Vec<ExecutionRow>, PayoutError> {
+        let (account, except) = (account.to_string(), except.to_string());
+        let rows = self
+            .store
+            .run(move |j| j.unresolved_for_account(&account))
+            .await?;
+        Ok(rows.into_iter().filter(|r| r.reference_id != except).collect())
+    }
+
+    /// Refuses a payout to an account with an unresolved execution unless overridden.
+    pub async fn guard_account(&self, plan: &ExecutionPlan, allow: bool) -> Result<(), PayoutError> {
+        let open = self
+            .unresolved_for(&plan.account, &plan.reference.to_string())
+            .await?;
+        if open.is_empty() || allow {
+            return Ok(());
+        }
+        let list = open
+            .iter()
+            .take(3)
+            .map(|r| format!("{} {}", r.reference_id, r.state))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(PayoutError::Unresolved {
+            account: plan.account.clone(),
+            list,
+        })
+    }
+
+    /// Journals and sends one execution. Returns once an answer, a refusal or a lost answer is
+    /// recorded; `follow` takes it from there.
+    pub async fn execute(
+        &self,
+        plan: ExecutionPlan,
+        cancel: &CancellationToken,
+        sink: Sink<'_>,
+    ) -> Result<Outcome, PayoutError> {
+        let mut out = Outcome::new(&plan);
+        let reference = out.reference.clone();
+        if let Some(done) = self.resume_existing(&plan, &mut out).await? {
+            return Ok(done);
+        }
+        let new = NewExecution {
+            reference_id: reference.clone(),
+            session_id: plan.session_id.clone(),
+            session_amount: plan.session_amount,
+            session_currency: plan.session_currency.clone(),
+            session_expires_at: plan.session_expires_at.clone(),
+            payout_account_id: plan.account.clone(),
+            profile: self.ctx.profile.clone(),
+            base_url: self.ctx.base_url.clone(),
+            sandbox: self.ctx.sandbox,
+            os_user: self.ctx.os_user.clone(),
+            payee: plan.payee.masked(),
+        };
+        self.store.run(move |j| j.begin(&new)).await?;
+        sink(Progress::Journaled {
+            reference: reference.clone(),
+        });
+        let req = ExecuteRequest {
+            session_id: plan.session_id.clone(),
+            payout_account_id: plan.account.clone(),
+            reference_id: plan.reference,
+            passcode: Passcode {
+                token: PasscodeToken {
+                    code: plan.code.clone(),
+                    phone: match &plan.payee {
+                        Payee::Phone(p) => Some(p.clone()),
+                        Payee::UserId(_) => None,
+                    },
+                    user_id: match &plan.payee {
+                        Payee::UserId(u) => Some(u.clone()),
+                        Payee::Phone(_) => None,
+                    },
+                },
+                device: self.ctx.device.clone(),
+            },
+        };
+        drop(plan);
+        for attempt in 1..=self.poll.max_attempts.max(1) {
+            let r = reference.clone();
+            self.store.run(move |j| j.mark_sent(&r, attempt)).await?;
+            sink(Progress::Sending {
+                attempt,
+                timeout: self.client.timeout(),
+            });
+            out.last_send = Some(Instant::now());
+            let result = tokio::select! {
+                _ = cancel.cancelled() => {
+                    self.stop_waiting(&mut out).await?;
+                    sink(Progress::StoppedWaiting);
+                    return Ok(out);
+                }
+                r = self.client.execute(&req) => r,
+            };
+            let err = match result {
+                Ok(answer) => {
+                    let state = state_for(&answer.body);
+                    self.record_answer(&mut out, EventKind::Answered, answer)
+                        .await?;
+                    sink(Progress::Answered {
+                        state,
+                        http_status: out.http_status.unwrap_or_default(),
+                    });
+                    return Ok(out);
+                }
+                Err(e) => e,
+            };
+            if let Some(wait) = self.safe_retry_wait(&err, attempt) {
+                let msg = format!(
+                    "attempt {attempt}: {err}; nothing executed, sending again in {} s with the same reference",
+                    wait.as_secs_f32().ceil()
+                );
+                self.journal_error(&reference, EventKind::Retry, err.http_status(), LocalState::Sending, &msg)
+                    .await?;
+                sink(Progress::RetryIn {
+                    after: wait,
+                    reason: err.to_string(),
+                });
+                tokio::select! {
+                    _ = cancel.cancelled() => {
+                        // Nothing executed on any attempt so far: the payout was not sent.
+                        let msg = "stopped by the operator before a retry; nothing executed";
+                        self.journal_error(&reference, EventKind::StopWaiting, err.http_status(), LocalState::Rejected, msg).await?;
+                        self.fail(&mut out, LocalState::Rejected, &err);
+                        sink(Progress::StoppedWaiting);
+                        return Ok(out);
+                    }
+                    _ = tokio::time::sleep(wait) => continue,
+                }
+            }
+            let state = if err.nothing_executed() {
+                LocalState::Rejected
+            } else {
+                LocalState::Unknown
+            };
+            self.journal_error(&reference, EventKind::Error, err.http_status(), state, &err.to_string())
+                .await?;
+            self.fail(&mut out, state, &err);
+            sink(Progress::ExecuteFailed {
+                state,
+                message: err.to_string(),
+            });
+            if state == LocalState::Unknown {
+                // Status first: the answer was lost, not necessarily the payout.
+                self.poll_once(&mut out, sink).await?;
+            }
+            return Ok(out);
+        }
+        unreachable!("the attempt loop always returns")
+    }
+
+    /// A reference already in the journal: never execute blindly. Returns `Some` when the
+    /// status settles it, `None` when sending (again) with the same reference is safe.
+    async fn resume_existing(
+        &self,
+        plan: &ExecutionPlan,
+        out: &mut Outcome,
+    ) -> Result<Option<Outcome>, PayoutError> {
+        let r = out.reference.clone();
+        let Some(row) = self.store.run(move |j| j.get(&r)).await? else {
+            return Ok(None);
+        };
+        if row.payout_account_id != plan.account || row.session_id != plan.session_id {
+            return Err(PayoutError::ReferenceMismatch {
+                reference: row.reference_id,
+                account: row.payout_account_id,
+                session: row.session_id,
+            });
+        }
+        match row.state {
+            LocalState::Completed | LocalState::Failed => Err(PayoutError::AlreadyFinal {
+                reference: row.reference_id,
+                state: row.state,
+            }),
+            LocalState::Rejected => Ok(None),
+            LocalState::Pending
+            | LocalState::Processing
+            | LocalState::ActionRequired
+            | LocalState::Sending
+            | LocalState::Unknown => match self.client.status(&out.reference).await {
+                Ok(answer) => {
+                    self.record_answer(out, EventKind::Polled, answer).await?;
+                    Ok(Some(out.clone()))
+                }
+                Err(ApiError::NotFound { .. })
+                    if matches!(row.state, LocalState::Sending | LocalState::Unknown) =>
+                {
+                    Ok(None)
+                }
+                Err(error) => Err(PayoutError::StatusUnknown {
+                    reference: out.reference.clone(),
+                    error,
+                }),
+            },
+        }
+    }
+
+    /// How long to wait before sending again, where nothing can have executed.
+    fn safe_retry_wait(&self, err: &ApiError, attempt: u32) -> Option<Duration> {
+        if attempt >= self.poll.max_attempts {
+            return None;
+        }
+        let backoff = Duration::from_secs(1 << (attempt - 1).min(5));
+        let wait = match err.kind() {
+            ErrorKind::NotSent => backoff,
+            ErrorKind::RateLimited => err.retry_after().unwrap_or(backoff),
+            ErrorKind::Server => err.retry_after()?,
+            _ => return None,
+        };
+        (wait <= self.poll.max_retry_wait).then_some(wait)
+    }
+
+    async fn stop_waiting(&self, out: &mut Outcome) -> Result<(), PayoutError> {
+        let msg = "the operator stopped waiting for the answer; the payout may have executed: check its status";
+        self.journal_error(&out.reference, EventKind::StopWaiting, None, LocalState::Unknown, msg)
+            .await?;
+        out.state = LocalState::Unknown;
+        out.error = Some(msg.to_string());
+        Ok(())
+    }
+
+    fn fail(&self, out: &mut Outcome, state: LocalState, err: &ApiError) {
+        out.state = state;
+        out.http_status = err.http_status();
+        out.error = Some(err.to_string());
+        out.error_kind = Some(err.kind());
+        out.field_errors = err.field_errors().to_vec();
+    }
+
+    pub(super) async fn record_answer(
+        &self,
+        out: &mut Outcome,
+        kind: EventKind,
+        answer: crate::api::Answer<ExecutionResponse>,
+    ) -> Result<(), PayoutError> {
+        let state = state_for(&answer.body);
+        let (r, body, code) = (out.reference.clone(), answer.body.clone(), answer.http_status);
+        self.store
+            .run(move |j| j.record_answer(&r, kind, code, &body, state))
+            .await?;
+        out.state = state;
+        out.http_status = Some(answer.http_status);
+        out.response = Some(answer.body);
+        out.raw = Some(answer.raw);
+        out.error = None;
+        out.error_kind = None;
+        out.field_errors.clear();
+        Ok(())
+    }
+
+    pub(super) async fn journal_error(
+        &self,
+        reference: &str,
+        kind: EventKind,
+        http_status: Option<u16>,
+        state: LocalState,
+        message: &str,
+    ) -> Result<(), PayoutError> {
+        let (r, m) = (reference.to_string(), message.to_string());
+        self.store
+            .run(move |j| j.record_error(&r, kind, http_status, state, &m))
+            .await?;
+        Ok(())
+    }
+}
