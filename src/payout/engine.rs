@@ -103,11 +103,21 @@ pub struct Outcome {
 
 impl Outcome {
     fn new(plan: &ExecutionPlan) -> Self {
+        Self::resume(
+            &plan.reference.to_string(),
+            &plan.account,
+            &plan.session_id,
+            LocalState::Sending,
+        )
+    }
+
+    /// An execution already journaled, to be followed from its recorded state.
+    pub fn resume(reference: &str, account: &str, session_id: &str, state: LocalState) -> Self {
         Outcome {
-            reference: plan.reference.to_string(),
-            account: plan.account.clone(),
-            session_id: plan.session_id.clone(),
-            state: LocalState::Sending,
+            reference: reference.to_string(),
+            account: account.to_string(),
+            session_id: session_id.to_string(),
+            state,
             response: None,
             raw: None,
             http_status: None,

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::engine::{Engine, Outcome, PayoutError, Progress, Sink};
+use super::reconcile::NOT_FOUND_PREFIX;
 use crate::api::{ApiError, LocalState};
 use crate::journal::EventKind;
 
@@ -46,7 +47,7 @@ impl Engine {
                 Ok(Poll::Known)
             }
             Err(e @ ApiError::NotFound { .. }) => {
-                let msg = format!("status: the API does not know this reference yet ({e})");
+                let msg = format!("{NOT_FOUND_PREFIX} yet ({e})");
                 self.journal_error(&out.reference, EventKind::Polled, Some(404), out.state, &msg)
                     .await?;
                 sink(Progress::PollFailed { message: msg });

@@ -6,11 +6,13 @@
 mod device;
 mod engine;
 mod follow;
+pub mod reconcile;
 pub mod store;
 pub mod validate;
 
 pub use device::{default_device, os_user};
 pub use engine::{Engine, EngineContext, ExecutionPlan, Outcome, PayoutError, PollPolicy, Progress};
 pub use follow::FollowOpts;
+pub use reconcile::Resolution;
 pub use store::{Store, StoreError};
 pub use validate::{FieldProblem, Payee, PayoutForm, SessionChoice, ValidPayout, ValidSession, validate};

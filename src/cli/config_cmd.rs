@@ -1,0 +1,29 @@
+//! `payout-console config check` and `config path`.
+
+use super::args::ConfigAction;
+use super::error::CliError;
+use crate::config::{Config, Paths};
+
+pub fn run(paths: &Paths, action: &ConfigAction) -> Result<i32, CliError> {
+    match action {
+        ConfigAction::Path => {
+            println!("config   {}", paths.config_file.display());
+            println!("data     {}", paths.data_dir.display());
+            println!("history  {}", paths.data_dir.join("history.sqlite3").display());
+            println!("log      {}", paths.log_file.display());
+            Ok(0)
+        }
+        ConfigAction::Check => {
+            let config = Config::load(&paths.config_file).map_err(CliError::Config)?;
+            let problems = config.check();
+            if problems.is_empty() {
+                eprintln!("{}: ok ({} profiles)", paths.config_file.display(), config.profiles.len());
+                return Ok(0);
+            }
+            for p in &problems {
+                eprintln!("{}: {}: {}", paths.config_file.display(), p.key, p.message);
+            }
+            Ok(2)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `payout-console history` and `history show REF`: read the local journal only.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::args::{Cli, Format, HistoryArgs, HistoryCommand};
+use super::context::open_store;
+use super::error::CliError;
+use crate::api::LocalState;
+use crate::config::Paths;
+use crate::journal::{HistoryFilter, Page, format};
+
+/// `24h`, `7d`, `30m`, `2026-11-01` or an RFC 3339 time.
+pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    let bad = || format!("since: `{text}` is not a time; use 24h, 7d, 30m, 2026-11-01 or 2026-11-01T08:00:00Z");
+    if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic()) {
+        if let Ok(n) = t[..t.len() - 1].parse::<i64>() {
+            let d = match unit {
+                'm' => Duration::minutes(n),
+                'h' => Duration::hours(n),
+                'd' => Duration::days(n),
+                'w' => Duration::weeks(n),
+                _ => return Err(bad()),
+            };
+            return Ok(now - d);
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc());
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| bad())
+}
+
+pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError> {
+    let store = open_store(paths)?;
+    if let Some(HistoryCommand::Show { reference, json, bundle }) = &args.show {
+        let found = store.blocking(|j| -> Result<_, crate::journal::JournalError> {
+            match j.get(reference.trim())? {
+                Some(row) => Ok(Some((j.events(&row.reference_id)?, row))),
+                None => Ok(None),
+            }
+        });
+        let Some((events, row)) = found.map_err(|e| CliError::Other(e.to_string()))? else {
+            return Err(CliError::Usage(format!(
+                "reference: {reference} is not in the history at {}",
+                paths.data_dir.display()
+            )));
+        };
+        if *json {
+            let v = serde_json::json!({ "execution": serde_json::to_value(&row).map_err(|e| CliError::Other(e.to_string()))?, "events": serde_json::to_value(&events).map_err(|e| CliError::Other(e.to_string()))? });
+            println!("{v}");
+        } else if *bundle {
+            println!("{}", format::support_bundle(&row, &events));
+        } else {
+            println!("{}", format::show(&row, &events));
+        }
+        return Ok(0);
+    }
+    let mut states = Vec::new();
+    for s in &args.state {
+        states.push(s.parse::<LocalState>().map_err(|e| CliError::Usage(format!("state: {e}")))?);
+    }
+    let since = match &args.since {
+        Some(s) => Some(parse_since(s, Utc::now()).map_err(CliError::Usage)?),
+        None => None,
+    };
+    if args.limit == 0 {
+        return Err(CliError::Usage("limit: must be at least 1".into()));
+    }
+    let filter = HistoryFilter {
+        states,
+        since,
+        account: args.account.clone(),
+        profile: cli.profile.clone(),
+        search: args.search.clone().filter(|s| !s.trim().is_empty()),
+    };
+    let rows = store
+        .blocking(|j| j.query(&filter, Page::first(args.limit)))
+        .map_err(|e| CliError::Other(e.to_string()))?;
+    let text = match args.format {
+        Format::Table => format::table(&rows),
+        Format::Json => format::json(&rows),
+        Format::Csv => format::csv(&rows),
+    };
+    print!("{text}");
+    if !text.ends_with('\n') {
+        println!();
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_reads_durations_dates_and_times() {
+        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(parse_since("24h", now).unwrap(), now - Duration::hours(24));
+        assert_eq!(parse_since("7d", now).unwrap(), now - Duration::days(7));
+        assert_eq!(parse_since("2026-11-01", now).unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
+        assert!(parse_since("yesterday", now).unwrap_err().starts_with("since:"));
+        assert!(parse_since("5x", now).is_err());
+    }
+}

@@ -1,1 +1,0 @@
-//! Profiles, credentials and paths: everything read from the config file and the environment.

@@ -1,0 +1,75 @@
+//! Resolving executions that are not final, from the status endpoint alone. Never executes.
+
+use chrono::Utc;
+
+use super::engine::{Engine, PayoutError};
+use crate::api::{ApiError, LocalState, state_for};
+use crate::journal::{EventKind, ExecutionRow};
+
+/// Detail prefix of a status poll the API answered "not found"; counted to decide
+/// "did not land".
+pub const NOT_FOUND_PREFIX: &str = "status: the API does not know this reference";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The API knows it; this is its state now.
+    Known(LocalState),
+    /// Not found, but not for long enough to call it "did not land".
+    NotFoundYet { polls: u32 },
+    /// Not found over several polls spanning the grace period: nothing executed.
+    DidNotLand,
+    /// The status could not be asked; the row is unchanged.
+    Unreachable(String),
+}
+
+impl Engine {
+    /// Asks the status of one journaled execution and records the answer.
+    pub async fn reconcile_row(&self, row: &ExecutionRow) -> Result<Resolution, PayoutError> {
+        let reference = row.reference_id.clone();
+        match self.client.status(&reference).await {
+            Ok(answer) => {
+                let state = state_for(&answer.body);
+                let (r, body, code) = (reference.clone(), answer.body, answer.http_status);
+                self.store
+                    .run(move |j| j.record_answer(&r, EventKind::Reconciled, code, &body, state))
+                    .await?;
+                Ok(Resolution::Known(state))
+            }
+            Err(e @ ApiError::NotFound { .. }) => {
+                let msg = format!("{NOT_FOUND_PREFIX} ({e})");
+                self.journal_error(&reference, EventKind::Polled, Some(404), row.state, &msg)
+                    .await?;
+                let r = reference.clone();
+                let events = self.store.run(move |j| j.events(&r)).await?;
+                let misses: Vec<_> = events
+                    .iter()
+                    .filter(|e| e.kind == EventKind::Polled && e.detail.starts_with(NOT_FOUND_PREFIX))
+                    .collect();
+                let span = misses
+                    .first()
+                    .map(|first| Utc::now() - first.at)
+                    .and_then(|d| d.to_std().ok())
+                    .unwrap_or_default();
+                let polls = misses.len() as u32;
+                let may_conclude = matches!(row.state, LocalState::Unknown | LocalState::Sending);
+                if may_conclude && polls >= self.poll.not_found_polls && span >= self.poll.not_found_grace {
+                    let msg = format!(
+                        "did not land: the API did not know this reference on {polls} status polls over {} s; nothing executed, a new attempt is safe",
+                        span.as_secs()
+                    );
+                    self.journal_error(&reference, EventKind::Reconciled, Some(404), LocalState::Rejected, &msg)
+                        .await?;
+                    Ok(Resolution::DidNotLand)
+                } else {
+                    Ok(Resolution::NotFoundYet { polls })
+                }
+            }
+            Err(e) => {
+                let msg = format!("status: {e}");
+                self.journal_error(&reference, EventKind::Error, e.http_status(), row.state, &msg)
+                    .await?;
+                Ok(Resolution::Unreachable(e.to_string()))
+            }
+        }
+    }
+}
