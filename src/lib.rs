@@ -6,5 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod journal;
+pub mod cli;
 pub mod money;
+pub mod payout;
 pub mod sandbox;

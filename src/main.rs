@@ -1,3 +1,35 @@
+use clap::Parser;
+
+use payout_console::cli::{self, Cli};
+use payout_console::config::Paths;
+
 fn main() {
-    println!("payout-console");
+    let args = Cli::parse();
+    let paths = match Paths::resolve(args.config.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let _log = cli::init_logging(&paths);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli::run(&args, &paths).await {
+            Some(code) => code,
+            None => {
+                eprintln!("the console screen is not built yet: use a command (see --help)");
+                2
+            }
+        }
+    });
+    drop(runtime);
+    drop(_log);
+    std::process::exit(code);
 }

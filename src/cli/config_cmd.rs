@@ -14,14 +14,23 @@ pub fn run(paths: &Paths, action: &ConfigAction) -> Result<i32, CliError> {
             Ok(0)
         }
         ConfigAction::Check => {
-            let config = Config::load(&paths.config_file).map_err(CliError::Config)?;
+            let config = match Config::load(&paths.config_file) {
+                Ok(c) => c,
+                Err(e) if !e.problems().is_empty() => {
+                    for p in e.problems() {
+                        eprintln!("{}: {p}", paths.config_file.display());
+                    }
+                    return Ok(2);
+                }
+                Err(e) => return Err(CliError::Config(e)),
+            };
             let problems = config.check();
             if problems.is_empty() {
                 eprintln!("{}: ok ({} profiles)", paths.config_file.display(), config.profiles.len());
                 return Ok(0);
             }
             for p in &problems {
-                eprintln!("{}: {}: {}", paths.config_file.display(), p.key, p.message);
+                eprintln!("{}: {p}", paths.config_file.display());
             }
             Ok(2)
         }

@@ -70,8 +70,11 @@ pub async fn connect(cli: &Cli, paths: &Paths) -> Result<Connected, CliError> {
         let (name, profile) = config
             .select(cli.profile.as_deref())
             .map_err(CliError::Config)?;
+        let profile = profile
+            .with_env_overrides(&crate::config::process_env)
+            .map_err(CliError::Config)?;
         let creds = profile
-            .credentials(&|k| std::env::var(k).ok())
+            .credentials(&crate::config::process_env)
             .map_err(CliError::Config)?;
         let auth = match creds {
             Credentials::Bearer(t) => Auth::Bearer(t),
@@ -83,7 +86,7 @@ pub async fn connect(cli: &Cli, paths: &Paths) -> Result<Connected, CliError> {
                 client_secret,
             },
         };
-        (name, profile.clone(), auth, None)
+        (name, profile, auth, None)
     };
     let api_base = profile.api_base();
     let client = ApiClient::new(
