@@ -9,7 +9,10 @@ pub fn run(paths: &Paths, action: &ConfigAction) -> Result<i32, CliError> {
         ConfigAction::Path => {
             println!("config   {}", paths.config_file.display());
             println!("data     {}", paths.data_dir.display());
-            println!("history  {}", paths.data_dir.join("history.sqlite3").display());
+            println!(
+                "history  {}",
+                paths.data_dir.join("history.sqlite3").display()
+            );
             println!("log      {}", paths.log_file.display());
             Ok(0)
         }
@@ -26,7 +29,11 @@ pub fn run(paths: &Paths, action: &ConfigAction) -> Result<i32, CliError> {
             };
             let problems = config.check();
             if problems.is_empty() {
-                eprintln!("{}: ok ({} profiles)", paths.config_file.display(), config.profiles.len());
+                eprintln!(
+                    "{}: ok ({} profiles)",
+                    paths.config_file.display(),
+                    config.profiles.len()
+                );
                 return Ok(0);
             }
             for p in &problems {

@@ -12,7 +12,11 @@ use crate::journal::{HistoryFilter, Page, format};
 /// `24h`, `7d`, `30m`, `2026-11-01` or an RFC 3339 time.
 pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
-    let bad = || format!("since: `{text}` is not a time; use 24h, 7d, 30m, 2026-11-01 or 2026-11-01T08:00:00Z");
+    let bad = || {
+        format!(
+            "since: `{text}` is not a time; use 24h, 7d, 30m, 2026-11-01 or 2026-11-01T08:00:00Z"
+        )
+    };
     if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic()) {
         if let Ok(n) = t[..t.len() - 1].parse::<i64>() {
             let d = match unit {
@@ -35,7 +39,12 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
 
 pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError> {
     let store = open_store(paths)?;
-    if let Some(HistoryCommand::Show { reference, json, bundle }) = &args.show {
+    if let Some(HistoryCommand::Show {
+        reference,
+        json,
+        bundle,
+    }) = &args.show
+    {
         let found = store.blocking(|j| -> Result<_, crate::journal::JournalError> {
             match j.get(reference.trim())? {
                 Some(row) => Ok(Some((j.events(&row.reference_id)?, row))),
@@ -60,7 +69,10 @@ pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError
     }
     let mut states = Vec::new();
     for s in &args.state {
-        states.push(s.parse::<LocalState>().map_err(|e| CliError::Usage(format!("state: {e}")))?);
+        states.push(
+            s.parse::<LocalState>()
+                .map_err(|e| CliError::Usage(format!("state: {e}")))?,
+        );
     }
     let since = match &args.since {
         Some(s) => Some(parse_since(s, Utc::now()).map_err(CliError::Usage)?),
@@ -97,11 +109,20 @@ mod tests {
 
     #[test]
     fn since_reads_durations_dates_and_times() {
-        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(parse_since("24h", now).unwrap(), now - Duration::hours(24));
         assert_eq!(parse_since("7d", now).unwrap(), now - Duration::days(7));
-        assert_eq!(parse_since("2026-11-01", now).unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
-        assert!(parse_since("yesterday", now).unwrap_err().starts_with("since:"));
+        assert_eq!(
+            parse_since("2026-11-01", now).unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert!(
+            parse_since("yesterday", now)
+                .unwrap_err()
+                .starts_with("since:")
+        );
         assert!(parse_since("5x", now).is_err());
     }
 }

@@ -55,7 +55,9 @@ impl<'a> OutcomeJson<'a> {
             wallet_message: r.and_then(|r| r.wallet_message.as_deref()),
             client_secret: r.and_then(|r| {
                 if reveal_secret {
-                    r.client_secret.as_ref().map(|s| s.expose_secret().to_string())
+                    r.client_secret
+                        .as_ref()
+                        .map(|s| s.expose_secret().to_string())
                 } else {
                     r.client_secret_hint()
                 }
@@ -76,7 +78,9 @@ impl<'a> OutcomeJson<'a> {
 /// The exit code for a payout outcome (SPEC.md): a payout that never left is not an API
 /// rejection, so it is 1, not 3.
 pub fn exit_code(o: &Outcome) -> i32 {
-    if o.state == LocalState::Rejected && (o.did_not_land || o.error_kind == Some(ErrorKind::NotSent)) {
+    if o.state == LocalState::Rejected
+        && (o.did_not_land || o.error_kind == Some(ErrorKind::NotSent))
+    {
         return 1;
     }
     o.state.exit_code()
@@ -88,7 +92,10 @@ pub fn progress_line(p: &Progress) -> String {
         Progress::SessionCreated { id } => format!("session {id} created"),
         Progress::Journaled { reference } => format!("journaled reference {reference}"),
         Progress::Sending { attempt, timeout } => {
-            format!("sending (attempt {attempt}, timeout {} s)", timeout.as_secs())
+            format!(
+                "sending (attempt {attempt}, timeout {} s)",
+                timeout.as_secs()
+            )
         }
         Progress::RetryIn { after, reason } => {
             format!("{reason}; retrying in {:.0} s", after.as_secs_f32().ceil())
@@ -135,7 +142,11 @@ pub fn summary(o: &Outcome) -> String {
         }
     }
     if let Some(e) = &o.error {
-        lines.push(format!("error: {e}"));
+        let label = match o.state {
+            LocalState::Rejected | LocalState::Unknown | LocalState::Sending => "error",
+            _ => "note (the status endpoint has answered since)",
+        };
+        lines.push(format!("{label}: {e}"));
     }
     for f in &o.field_errors {
         lines.push(format!("  {}: {}", f.field, f.msg));

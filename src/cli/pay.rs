@@ -59,7 +59,15 @@ fn confirm_live(args: &PayArgs, conn: &Connected, amount_text: &str) -> Result<(
             conn.profile_name
         )));
     }
-    let tail: String = args.account.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = args
+        .account
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     eprint!(
         "LIVE payout on profile {} to account {} for {amount_text}. Type the account's last 4 characters ({tail}) or the amount to confirm: ",
         conn.profile_name, args.account
@@ -128,26 +136,27 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
             .await
             .map_err(|e| CliError::Other(e.to_string()))?
     };
-    let (session_id, session_amount, session_currency, session_expires) = match (&existing, &valid.session) {
-        (Some(row), _) => (
-            row.session_id.clone(),
-            row.session_amount,
-            row.session_currency.clone(),
-            row.session_expires_at.clone(),
-        ),
-        (None, ValidSession::Existing { id, expires_at }) => {
-            (id.clone(), None, None, expires_at.map(|t| t.to_rfc3339()))
-        }
-        (None, ValidSession::New { amount, currency }) => {
-            let s = engine
-                .create_session(&valid.account, *amount, currency)
-                .await
-                .map_err(payout_error)?;
-            let id = s.id.clone().unwrap_or_default();
-            sink(Progress::SessionCreated { id: id.clone() });
-            (id, s.amount, s.currency.clone(), s.expires_at.clone())
-        }
-    };
+    let (session_id, session_amount, session_currency, session_expires) =
+        match (&existing, &valid.session) {
+            (Some(row), _) => (
+                row.session_id.clone(),
+                row.session_amount,
+                row.session_currency.clone(),
+                row.session_expires_at.clone(),
+            ),
+            (None, ValidSession::Existing { id, expires_at }) => {
+                (id.clone(), None, None, expires_at.map(|t| t.to_rfc3339()))
+            }
+            (None, ValidSession::New { amount, currency }) => {
+                let s = engine
+                    .create_session(&valid.account, *amount, currency)
+                    .await
+                    .map_err(payout_error)?;
+                let id = s.id.clone().unwrap_or_default();
+                sink(Progress::SessionCreated { id: id.clone() });
+                (id, s.amount, s.currency.clone(), s.expires_at.clone())
+            }
+        };
     let plan = ExecutionPlan {
         reference: valid.reference,
         account: valid.account.clone(),
@@ -170,7 +179,10 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
             on_ctrl_c.cancel();
         }
     });
-    let mut outcome = engine.execute(plan, &cancel, &sink).await.map_err(payout_error)?;
+    let mut outcome = engine
+        .execute(plan, &cancel, &sink)
+        .await
+        .map_err(payout_error)?;
     if !args.no_wait && !cancel.is_cancelled() {
         let opts = FollowOpts {
             stop_on_action: true,
@@ -182,12 +194,23 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
             .map_err(payout_error)?;
     }
     if args.json {
-        let json = OutcomeJson::new(&outcome, args.show_client_secret, conn.sandbox.is_some(), &conn.profile_name);
-        println!("{}", serde_json::to_string(&json).map_err(|e| CliError::Other(e.to_string()))?);
+        let json = OutcomeJson::new(
+            &outcome,
+            args.show_client_secret,
+            conn.sandbox.is_some(),
+            &conn.profile_name,
+        );
+        println!(
+            "{}",
+            serde_json::to_string(&json).map_err(|e| CliError::Other(e.to_string()))?
+        );
     } else {
         eprintln!("{}", summary(&outcome));
         if args.show_client_secret
-            && let Some(s) = outcome.response.as_ref().and_then(|r| r.client_secret.as_ref())
+            && let Some(s) = outcome
+                .response
+                .as_ref()
+                .and_then(|r| r.client_secret.as_ref())
         {
             println!("{}", secrecy::ExposeSecret::expose_secret(s));
         }

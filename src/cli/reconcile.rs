@@ -36,7 +36,10 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &ReconcileArgs) -> Result<i32, 
         return Ok(0);
     }
     if !args.yes {
-        eprintln!("will ask the status endpoint ({}) about:", engine.client.api_base());
+        eprintln!(
+            "will ask the status endpoint ({}) about:",
+            engine.client.api_base()
+        );
         for r in &rows {
             eprintln!(
                 "  {}  {}  account {}  session {}  {}",
@@ -64,7 +67,9 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &ReconcileArgs) -> Result<i32, 
             Resolution::Known(s) => (s.to_string(), String::new()),
             Resolution::NotFoundYet { polls } => (
                 row.state.to_string(),
-                format!("the API does not know it yet ({polls} not-found polls); ask again in a minute before paying again"),
+                format!(
+                    "the API does not know it yet ({polls} not-found polls); ask again in a minute before paying again"
+                ),
             ),
             Resolution::DidNotLand => (
                 "rejected".to_string(),
@@ -72,7 +77,8 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &ReconcileArgs) -> Result<i32, 
             ),
             Resolution::Unreachable(e) => (row.state.to_string(), format!("could not ask: {e}")),
         };
-        all_final &= matches!(&res, Resolution::Known(s) if s.is_final()) || res == Resolution::DidNotLand;
+        all_final &=
+            matches!(&res, Resolution::Known(s) if s.is_final()) || res == Resolution::DidNotLand;
         lines.push(Line {
             reference_id: row.reference_id.clone(),
             was: row.state.to_string(),
@@ -81,10 +87,7 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &ReconcileArgs) -> Result<i32, 
         });
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::json!({ "reconciled": lines })
-        );
+        println!("{}", serde_json::json!({ "reconciled": lines }));
     } else {
         for l in &lines {
             eprintln!("{}  {} -> {}  {}", l.reference_id, l.was, l.now, l.note);

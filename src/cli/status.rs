@@ -28,7 +28,11 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &StatusArgs) -> Result<i32, Cli
     let engine = conn.engine.clone();
     let row = {
         let r = reference.clone();
-        engine.store.run(move |j| j.get(&r)).await.map_err(|e| CliError::Other(e.to_string()))?
+        engine
+            .store
+            .run(move |j| j.get(&r))
+            .await
+            .map_err(|e| CliError::Other(e.to_string()))?
     };
     let answer = match engine.client.status(&reference).await {
         Ok(a) => a,
@@ -41,7 +45,12 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &StatusArgs) -> Result<i32, Cli
     };
     let state = state_for(&answer.body);
     let mut outcome = match &row {
-        Some(row) => Outcome::resume(&reference, &row.payout_account_id, &row.session_id, row.state),
+        Some(row) => Outcome::resume(
+            &reference,
+            &row.payout_account_id,
+            &row.session_id,
+            row.state,
+        ),
         None => Outcome::resume(&reference, "", "", state),
     };
     if row.is_some() {
@@ -52,7 +61,9 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &StatusArgs) -> Result<i32, Cli
             .await
             .map_err(|e| CliError::Other(e.to_string()))?;
     } else if !args.json {
-        eprintln!("note: {reference} is not in this console's history; the answer is shown, not recorded");
+        eprintln!(
+            "note: {reference} is not in this console's history; the answer is shown, not recorded"
+        );
     }
     outcome.state = state;
     outcome.http_status = Some(answer.http_status);
@@ -74,15 +85,31 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &StatusArgs) -> Result<i32, Cli
             }
         };
         if row.is_some() {
-            let opts = FollowOpts { stop_on_action: false, max_wait: None };
-            outcome = engine.follow(outcome, opts, &cancel, &sink).await.map_err(payout_error)?;
+            let opts = FollowOpts {
+                stop_on_action: false,
+                max_wait: None,
+            };
+            outcome = engine
+                .follow(outcome, opts, &cancel, &sink)
+                .await
+                .map_err(payout_error)?;
         } else {
-            outcome = watch_unjournaled(&conn.engine.client, outcome, engine.poll.interval, &cancel, &sink).await;
+            outcome = watch_unjournaled(
+                &conn.engine.client,
+                outcome,
+                engine.poll.interval,
+                &cancel,
+                &sink,
+            )
+            .await;
         }
     }
     if args.json {
         let json = OutcomeJson::new(&outcome, false, conn.sandbox.is_some(), &conn.profile_name);
-        println!("{}", serde_json::to_string(&json).map_err(|e| CliError::Other(e.to_string()))?);
+        println!(
+            "{}",
+            serde_json::to_string(&json).map_err(|e| CliError::Other(e.to_string()))?
+        );
     } else {
         eprintln!("{}", summary(&outcome));
     }
@@ -105,10 +132,15 @@ async fn watch_unjournaled(
         match client.status(&out.reference).await {
             Ok(a) => {
                 out.state = state_for(&a.body);
-                sink(Progress::Polled { state: out.state, status: a.body.status.clone() });
+                sink(Progress::Polled {
+                    state: out.state,
+                    status: a.body.status.clone(),
+                });
                 out.response = Some(a.body);
             }
-            Err(e) => sink(Progress::PollFailed { message: e.to_string() }),
+            Err(e) => sink(Progress::PollFailed {
+                message: e.to_string(),
+            }),
         }
     }
     out

@@ -34,7 +34,11 @@ fn detect_local_ip(api_base: &str) -> Option<String> {
     let host = url.host_str()?;
     let port = url.port_or_known_default()?;
     let target = (host, port).to_socket_addrs().ok()?.next()?;
-    let bind = if target.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+    let bind = if target.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
     let sock = UdpSocket::bind(bind).ok()?;
     sock.connect(target).ok()?;
     Some(sock.local_addr().ok()?.ip().to_string())
@@ -59,6 +63,9 @@ mod tests {
         assert_eq!(d.client_ip, "127.0.0.1");
         assert!(d.user_agent.starts_with("payout-console/"));
         let d = default_device(Some("ops-1"), "SERVER", "LINUX", Some("10.0.0.5"), "x");
-        assert_eq!((d.name.as_str(), d.client_ip.as_str()), ("ops-1", "10.0.0.5"));
+        assert_eq!(
+            (d.name.as_str(), d.client_ip.as_str()),
+            ("ops-1", "10.0.0.5")
+        );
     }
 }

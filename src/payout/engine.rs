@@ -60,14 +60,35 @@ impl Default for PollPolicy {
 /// What happened, for the screen and for `--json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
-    SessionCreated { id: String },
-    Journaled { reference: String },
-    Sending { attempt: u32, timeout: Duration },
-    RetryIn { after: Duration, reason: String },
-    Answered { state: LocalState, http_status: u16 },
-    ExecuteFailed { state: LocalState, message: String },
-    Polled { state: LocalState, status: Option<String> },
-    PollFailed { message: String },
+    SessionCreated {
+        id: String,
+    },
+    Journaled {
+        reference: String,
+    },
+    Sending {
+        attempt: u32,
+        timeout: Duration,
+    },
+    RetryIn {
+        after: Duration,
+        reason: String,
+    },
+    Answered {
+        state: LocalState,
+        http_status: u16,
+    },
+    ExecuteFailed {
+        state: LocalState,
+        message: String,
+    },
+    Polled {
+        state: LocalState,
+        status: Option<String>,
+    },
+    PollFailed {
+        message: String,
+    },
     StoppedWaiting,
 }
 
@@ -136,20 +157,26 @@ pub enum PayoutError {
     Store(#[from] StoreError),
     #[error("could not create the payout session: {0}")]
     Session(ApiError),
-    #[error("payout account {account} has an unresolved execution ({list}); resolve it with `payout-console reconcile` or `status REF` first, or override explicitly")]
+    #[error(
+        "payout account {account} has an unresolved execution ({list}); resolve it with `payout-console reconcile` or `status REF` first, or override explicitly"
+    )]
     Unresolved { account: String, list: String },
     #[error("reference {reference} is already {state}; a new payout needs a new reference")]
     AlreadyFinal {
         reference: String,
         state: LocalState,
     },
-    #[error("reference {reference} was journaled for a different payment (account {account}, session {session}); use a new reference")]
+    #[error(
+        "reference {reference} was journaled for a different payment (account {account}, session {session}); use a new reference"
+    )]
     ReferenceMismatch {
         reference: String,
         account: String,
         session: String,
     },
-    #[error("could not ask the status of {reference} ({error}); not sending it again until its status is known")]
+    #[error(
+        "could not ask the status of {reference} ({error}); not sending it again until its status is known"
+    )]
     StatusUnknown { reference: String, error: ApiError },
 }
 
@@ -187,7 +214,9 @@ impl Engine {
                 snippet: answer.raw.chars().take(160).collect(),
             }));
         }
-        session.payout_account_id.get_or_insert_with(|| account.to_string());
+        session
+            .payout_account_id
+            .get_or_insert_with(|| account.to_string());
         session.amount.get_or_insert(amount);
         session.currency.get_or_insert_with(|| currency.to_string());
         Ok(session)
@@ -204,11 +233,18 @@ impl Engine {
             .store
             .run(move |j| j.unresolved_for_account(&account))
             .await?;
-        Ok(rows.into_iter().filter(|r| r.reference_id != except).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.reference_id != except)
+            .collect())
     }
 
     /// Refuses a payout to an account with an unresolved execution unless overridden.
-    pub async fn guard_account(&self, plan: &ExecutionPlan, allow: bool) -> Result<(), PayoutError> {
+    pub async fn guard_account(
+        &self,
+        plan: &ExecutionPlan,
+        allow: bool,
+    ) -> Result<(), PayoutError> {
         let open = self
             .unresolved_for(&plan.account, &plan.reference.to_string())
             .await?;
@@ -311,8 +347,14 @@ impl Engine {
                     "attempt {attempt}: {err}; nothing executed, sending again in {} s with the same reference",
                     wait.as_secs_f32().ceil()
                 );
-                self.journal_error(&reference, EventKind::Retry, err.http_status(), LocalState::Sending, &msg)
-                    .await?;
+                self.journal_error(
+                    &reference,
+                    EventKind::Retry,
+                    err.http_status(),
+                    LocalState::Sending,
+                    &msg,
+                )
+                .await?;
                 sink(Progress::RetryIn {
                     after: wait,
                     reason: err.to_string(),
@@ -334,8 +376,14 @@ impl Engine {
             } else {
                 LocalState::Unknown
             };
-            self.journal_error(&reference, EventKind::Error, err.http_status(), state, &err.to_string())
-                .await?;
+            self.journal_error(
+                &reference,
+                EventKind::Error,
+                err.http_status(),
+                state,
+                &err.to_string(),
+            )
+            .await?;
             self.fail(&mut out, state, &err);
             sink(Progress::ExecuteFailed {
                 state,
@@ -413,8 +461,14 @@ impl Engine {
 
     async fn stop_waiting(&self, out: &mut Outcome) -> Result<(), PayoutError> {
         let msg = "the operator stopped waiting for the answer; the payout may have executed: check its status";
-        self.journal_error(&out.reference, EventKind::StopWaiting, None, LocalState::Unknown, msg)
-            .await?;
+        self.journal_error(
+            &out.reference,
+            EventKind::StopWaiting,
+            None,
+            LocalState::Unknown,
+            msg,
+        )
+        .await?;
         out.state = LocalState::Unknown;
         out.error = Some(msg.to_string());
         Ok(())
@@ -435,7 +489,11 @@ impl Engine {
         answer: crate::api::Answer<ExecutionResponse>,
     ) -> Result<(), PayoutError> {
         let state = state_for(&answer.body);
-        let (r, body, code) = (out.reference.clone(), answer.body.clone(), answer.http_status);
+        let (r, body, code) = (
+            out.reference.clone(),
+            answer.body.clone(),
+            answer.http_status,
+        );
         self.store
             .run(move |j| j.record_answer(&r, kind, code, &body, state))
             .await?;
@@ -443,9 +501,13 @@ impl Engine {
         out.http_status = Some(answer.http_status);
         out.response = Some(answer.body);
         out.raw = Some(answer.raw);
-        out.error = None;
-        out.error_kind = None;
-        out.field_errors.clear();
+        // A status answer after a lost execute answer keeps the execute error on record: the
+        // operator should see that the answer was lost and what resolved it.
+        if kind == EventKind::Answered {
+            out.error = None;
+            out.error_kind = None;
+            out.field_errors.clear();
+        }
         Ok(())
     }
 

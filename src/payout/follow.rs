@@ -48,15 +48,27 @@ impl Engine {
             }
             Err(e @ ApiError::NotFound { .. }) => {
                 let msg = format!("{NOT_FOUND_PREFIX} yet ({e})");
-                self.journal_error(&out.reference, EventKind::Polled, Some(404), out.state, &msg)
-                    .await?;
+                self.journal_error(
+                    &out.reference,
+                    EventKind::Polled,
+                    Some(404),
+                    out.state,
+                    &msg,
+                )
+                .await?;
                 sink(Progress::PollFailed { message: msg });
                 Ok(Poll::NotFound)
             }
             Err(e) => {
                 let msg = format!("status: {e}");
-                self.journal_error(&out.reference, EventKind::Error, e.http_status(), out.state, &msg)
-                    .await?;
+                self.journal_error(
+                    &out.reference,
+                    EventKind::Error,
+                    e.http_status(),
+                    out.state,
+                    &msg,
+                )
+                .await?;
                 sink(Progress::PollFailed { message: msg });
                 Ok(Poll::Failed)
             }
@@ -98,7 +110,10 @@ impl Engine {
                 }
                 Poll::NotFound => {
                     not_found += 1;
-                    let since_send = out.last_send.map(|t| t.elapsed()).unwrap_or(started.elapsed());
+                    let since_send = out
+                        .last_send
+                        .map(|t| t.elapsed())
+                        .unwrap_or(started.elapsed());
                     if matches!(out.state, LocalState::Unknown | LocalState::Sending)
                         && not_found >= self.poll.not_found_polls
                         && since_send >= self.poll.not_found_grace
@@ -125,8 +140,14 @@ impl Engine {
             "did not land: the API still does not know this reference after {polls} status polls over {} s; nothing executed, a new attempt is safe",
             since_send.as_secs()
         );
-        self.journal_error(&out.reference, EventKind::Reconciled, Some(404), LocalState::Rejected, &msg)
-            .await?;
+        self.journal_error(
+            &out.reference,
+            EventKind::Reconciled,
+            Some(404),
+            LocalState::Rejected,
+            &msg,
+        )
+        .await?;
         out.state = LocalState::Rejected;
         out.did_not_land = true;
         out.error = Some(msg);

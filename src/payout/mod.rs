@@ -11,8 +11,12 @@ pub mod store;
 pub mod validate;
 
 pub use device::{default_device, os_user};
-pub use engine::{Engine, EngineContext, ExecutionPlan, Outcome, PayoutError, PollPolicy, Progress};
+pub use engine::{
+    Engine, EngineContext, ExecutionPlan, Outcome, PayoutError, PollPolicy, Progress,
+};
 pub use follow::FollowOpts;
 pub use reconcile::Resolution;
 pub use store::{Store, StoreError};
-pub use validate::{FieldProblem, Payee, PayoutForm, SessionChoice, ValidPayout, ValidSession, validate};
+pub use validate::{
+    FieldProblem, Payee, PayoutForm, SessionChoice, ValidPayout, ValidSession, validate,
+};

@@ -43,7 +43,9 @@ impl Engine {
                 let events = self.store.run(move |j| j.events(&r)).await?;
                 let misses: Vec<_> = events
                     .iter()
-                    .filter(|e| e.kind == EventKind::Polled && e.detail.starts_with(NOT_FOUND_PREFIX))
+                    .filter(|e| {
+                        e.kind == EventKind::Polled && e.detail.starts_with(NOT_FOUND_PREFIX)
+                    })
                     .collect();
                 let span = misses
                     .first()
@@ -52,13 +54,22 @@ impl Engine {
                     .unwrap_or_default();
                 let polls = misses.len() as u32;
                 let may_conclude = matches!(row.state, LocalState::Unknown | LocalState::Sending);
-                if may_conclude && polls >= self.poll.not_found_polls && span >= self.poll.not_found_grace {
+                if may_conclude
+                    && polls >= self.poll.not_found_polls
+                    && span >= self.poll.not_found_grace
+                {
                     let msg = format!(
                         "did not land: the API did not know this reference on {polls} status polls over {} s; nothing executed, a new attempt is safe",
                         span.as_secs()
                     );
-                    self.journal_error(&reference, EventKind::Reconciled, Some(404), LocalState::Rejected, &msg)
-                        .await?;
+                    self.journal_error(
+                        &reference,
+                        EventKind::Reconciled,
+                        Some(404),
+                        LocalState::Rejected,
+                        &msg,
+                    )
+                    .await?;
                     Ok(Resolution::DidNotLand)
                 } else {
                     Ok(Resolution::NotFoundYet { polls })
@@ -66,8 +77,14 @@ impl Engine {
             }
             Err(e) => {
                 let msg = format!("status: {e}");
-                self.journal_error(&reference, EventKind::Error, e.http_status(), row.state, &msg)
-                    .await?;
+                self.journal_error(
+                    &reference,
+                    EventKind::Error,
+                    e.http_status(),
+                    row.state,
+                    &msg,
+                )
+                .await?;
                 Ok(Resolution::Unreachable(e.to_string()))
             }
         }

@@ -93,7 +93,10 @@ pub fn check_account(account: &str) -> Option<FieldProblem> {
     if a.is_empty() {
         Some(problem("account", "enter the payout account ID"))
     } else if a.chars().any(|c| c.is_whitespace() || c.is_control()) || a.len() > 64 {
-        Some(problem("account", "a payout account ID has no spaces (at most 64 characters)"))
+        Some(problem(
+            "account",
+            "a payout account ID has no spaces (at most 64 characters)",
+        ))
     } else {
         None
     }
@@ -124,7 +127,10 @@ pub fn check_currency(currency: &str) -> Option<FieldProblem> {
     if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_uppercase()) {
         None
     } else {
-        Some(problem("currency", "use an ISO 4217 code in capitals, e.g. USD or LRD"))
+        Some(problem(
+            "currency",
+            "use an ISO 4217 code in capitals, e.g. USD or LRD",
+        ))
     }
 }
 
@@ -134,7 +140,10 @@ pub fn check_amount(amount: &str) -> Result<Amount, FieldProblem> {
         return Err(problem("amount", "the amount must be more than zero"));
     }
     if a.0.scale() > 4 {
-        return Err(problem("amount", "the amount has more than 4 decimal places"));
+        return Err(problem(
+            "amount",
+            "the amount has more than 4 decimal places",
+        ));
     }
     Ok(a)
 }
@@ -142,7 +151,10 @@ pub fn check_amount(amount: &str) -> Result<Amount, FieldProblem> {
 pub fn check_reference(reference: &str) -> Result<Uuid, FieldProblem> {
     match Uuid::parse_str(reference.trim()) {
         Ok(u) if u.get_version_num() == 4 => Ok(u),
-        Ok(_) => Err(problem("reference", "the reference must be a version-4 UUID")),
+        Ok(_) => Err(problem(
+            "reference",
+            "the reference must be a version-4 UUID",
+        )),
         Err(_) => Err(problem(
             "reference",
             "not a UUID: use the form 550e8400-e29b-41d4-a716-446655440000",
@@ -180,8 +192,16 @@ pub fn validate(form: PayoutForm, now: DateTime<Utc>) -> Result<ValidPayout, Vec
             })
         }
     };
-    let phone = form.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
-    let user_id = form.user_id.as_deref().map(str::trim).filter(|u| !u.is_empty());
+    let phone = form
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    let user_id = form
+        .user_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
     let payee = match (phone, user_id) {
         (Some(p), _) => {
             if let Some(pr) = check_phone(p) {
@@ -191,7 +211,10 @@ pub fn validate(form: PayoutForm, now: DateTime<Utc>) -> Result<ValidPayout, Vec
         }
         (None, Some(u)) => Some(Payee::UserId(u.to_string())),
         (None, None) => {
-            problems.push(problem("phone", "enter the phone (digits, no `+`) or a user_id"));
+            problems.push(problem(
+                "phone",
+                "enter the phone (digits, no `+`) or a user_id",
+            ));
             None
         }
     };
@@ -233,20 +256,32 @@ mod tests {
     }
 
     fn fields(r: Result<ValidPayout, Vec<FieldProblem>>) -> Vec<&'static str> {
-        r.err().unwrap_or_default().iter().map(|p| p.field).collect()
+        r.err()
+            .unwrap_or_default()
+            .iter()
+            .map(|p| p.field)
+            .collect()
     }
 
     #[test]
     fn a_good_form_validates_with_a_fresh_v4_reference() {
-        let v = validate(form("231771234567", "250"), Utc::now()).ok().unwrap();
+        let v = validate(form("231771234567", "250"), Utc::now())
+            .ok()
+            .unwrap();
         assert_eq!(v.reference.get_version_num(), 4);
         assert_eq!(v.payee, Payee::Phone("231771234567".into()));
     }
 
     #[test]
     fn phone_with_letters_or_plus_names_the_phone_field() {
-        assert_eq!(fields(validate(form("23177abc567", "250"), Utc::now())), ["phone"]);
-        assert_eq!(fields(validate(form("+231771234567", "250"), Utc::now())), ["phone"]);
+        assert_eq!(
+            fields(validate(form("23177abc567", "250"), Utc::now())),
+            ["phone"]
+        );
+        assert_eq!(
+            fields(validate(form("+231771234567", "250"), Utc::now())),
+            ["phone"]
+        );
         assert_eq!(fields(validate(form("1234", "250"), Utc::now())), ["phone"]);
     }
 
