@@ -1,0 +1,211 @@
+//! The headless commands, run as the built binary: exit codes, `--json`, validation messages.
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn cmd(data: &TempDir) -> Command {
+    let mut c = Command::cargo_bin("payout-console").unwrap();
+    c.env("PAYOUT_CONSOLE_DATA_DIR", data.path())
+        .env("PAYOUT_CONSOLE_CONFIG", data.path().join("no-config.toml"))
+        .env_remove("PAYOUT_CONSOLE_TOKEN")
+        .env_remove("PAYOUT_CONSOLE_CLIENT_SECRET")
+        .timeout(std::time::Duration::from_secs(60));
+    c
+}
+
+fn pay(data: &TempDir, account: &str, code: &str, phone: &str) -> std::process::Output {
+    cmd(data)
+        .args([
+            "pay",
+            "--sandbox",
+            "--account",
+            account,
+            "--amount",
+            "250",
+            "--currency",
+            "USD",
+        ])
+        .args(["--phone", phone, "--code-stdin", "--json"])
+        .write_stdin(format!("{code}\n"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn pay_on_account_18_prints_every_field_and_exits_0() {
+    let data = tempfile::tempdir().unwrap();
+    let out = pay(&data, "18", "000000", "231771234567");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one JSON object: {stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for field in [
+        "reference_id",
+        "status",
+        "payer_amount",
+        "payer_currency",
+        "payee_currency",
+        "payee_amount",
+        "operation_type",
+        "provider_transaction_id",
+        "gateway_message",
+        "wallet_message",
+        "client_secret",
+        "requires_action",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field} in {v}");
+    }
+    assert_eq!(v["state"], "completed");
+    assert_eq!(v["status"], "COMPLETED");
+    // Exact amounts: the JSON number text is kept, not rounded through a float.
+    assert!(stdout.contains("\"payer_amount\":250.00"), "{stdout}");
+    // And the history has it.
+    let hist = cmd(&data)
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&hist.stdout).unwrap();
+    assert_eq!(rows[0]["reference_id"], v["reference_id"]);
+    assert_eq!(rows[0]["state"], "completed");
+}
+
+#[test]
+fn pay_exit_codes_follow_the_outcome() {
+    let data = tempfile::tempdir().unwrap();
+    let failed = pay(&data, "19", "000000", "231771234567");
+    assert_eq!(failed.status.code(), Some(6));
+    let action = pay(&data, "20", "000000", "231771234567");
+    assert_eq!(action.status.code(), Some(4));
+    let v: serde_json::Value = serde_json::from_slice(&action.stdout).unwrap();
+    assert_eq!(v["state"], "action_required");
+    let secret = v["client_secret"].as_str().unwrap();
+    assert!(
+        secret.starts_with('…') && secret.chars().count() == 5,
+        "masked: {secret}"
+    );
+    let wrong_code = pay(&data, "18", "999999", "231771234567");
+    assert_eq!(wrong_code.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&wrong_code.stdout).unwrap();
+    assert_eq!(v["state"], "rejected");
+    assert_eq!(v["http_status"], 403);
+}
+
+#[test]
+fn a_phone_with_letters_exits_2_naming_phone_and_sends_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let out = pay(&data, "18", "000000", "23177abc4567");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("phone"), "{stderr}");
+    let hist = cmd(&data)
+        .args(["history", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&hist.stdout).trim(), "[]");
+}
+
+#[test]
+fn without_code_stdin_and_no_terminal_there_is_no_prompt() {
+    let data = tempfile::tempdir().unwrap();
+    let out = cmd(&data)
+        .args([
+            "pay",
+            "--sandbox",
+            "--account",
+            "18",
+            "--amount",
+            "1",
+            "--currency",
+            "USD",
+        ])
+        .args(["--phone", "231771234567"])
+        .write_stdin("000000\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--code-stdin"));
+}
+
+#[test]
+fn bad_amount_currency_and_reference_are_named() {
+    let data = tempfile::tempdir().unwrap();
+    let out = cmd(&data)
+        .args([
+            "pay",
+            "--sandbox",
+            "--account",
+            "18",
+            "--amount",
+            "12,5",
+            "--currency",
+            "usd",
+        ])
+        .args([
+            "--phone",
+            "231771234567",
+            "--code-stdin",
+            "--reference",
+            "nope",
+        ])
+        .write_stdin("000000\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for field in ["amount", "currency", "reference"] {
+        assert!(stderr.contains(&format!("{field}:")), "{field} in {stderr}");
+    }
+}
+
+#[test]
+fn without_a_config_a_command_says_where_to_put_one() {
+    let data = tempfile::tempdir().unwrap();
+    let out = cmd(&data)
+        .args(["status", &uuid::Uuid::new_v4().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no-config.toml"), "{stderr}");
+}
+
+#[test]
+fn config_check_names_the_key_at_fault() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "default_profile = \"p\"\n[profiles.p]\nbase_url = \"http://api.example.com\"\nclient_id = \"x\"\ntimout_secs = 3\n",
+    )
+    .unwrap();
+    let out = cmd(&data)
+        .args(["config", "check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("profiles.p.timout_secs"), "{stderr}");
+    assert!(stderr.contains("profiles.p.base_url"), "{stderr}");
+}
+
+#[test]
+fn status_of_an_unknown_reference_is_not_final_and_says_so() {
+    let data = tempfile::tempdir().unwrap();
+    let out = cmd(&data)
+        .args(["status", "--sandbox", &uuid::Uuid::new_v4().to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not know"));
+    let bad = cmd(&data)
+        .args(["status", "--sandbox", "not-a-uuid"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
