@@ -10,13 +10,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use secrecy::ExposeSecret;
 
+use super::SandboxOptions;
 use super::errors::{ApiError, Invalid, JsonBody};
 use super::routes::{Shared, authorize, check_version, path};
 use super::scenarios::{RETRY_AFTER_SECS, Scenario};
 use super::server::DropConnection;
 use super::state::{ExecutionBody, Store};
 use super::validate::{self, ExecuteRequest};
-use super::{PASSCODE, SandboxOptions};
 
 /// How the answer to an accepted execute leaves.
 enum Delivery {
@@ -77,7 +77,7 @@ fn decide(
 ) -> Result<Delivery, ApiError> {
     let id = req.reference_id;
     store.note_call(id, &req.session_id, &req.payout_account_id);
-    if req.code.expose_secret() != PASSCODE {
+    if req.code.expose_secret() != opts.passcode {
         tracing::info!(target: "payout_console::sandbox", reference_id = %id, "execute refused: invalid passcode");
         return Err(ApiError::BadPasscode);
     }
@@ -165,6 +165,7 @@ fn decide(
 mod tests {
     use super::*;
     use crate::money::Amount;
+    use crate::sandbox::PASSCODE;
     use rust_decimal::Decimal;
     use secrecy::SecretString;
     use uuid::Uuid;

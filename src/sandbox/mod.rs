@@ -97,6 +97,11 @@ pub struct SandboxOptions {
     pub slow_answer: Duration,
     /// How long account 21 stays PROCESSING (default 120 s).
     pub processing_for: Duration,
+    /// The client secret the token call accepts (default `sandbox`). Tests that scan files for
+    /// secrets set a distinctive one.
+    pub client_secret: String,
+    /// The merchant passcode execute accepts (default `000000`).
+    pub passcode: String,
 }
 
 impl Default for SandboxOptions {
@@ -106,6 +111,8 @@ impl Default for SandboxOptions {
             session_ttl: Duration::from_secs(15 * 60),
             slow_answer: Duration::from_secs(20),
             processing_for: Duration::from_secs(120),
+            client_secret: CLIENT_SECRET.to_string(),
+            passcode: PASSCODE.to_string(),
         }
     }
 }

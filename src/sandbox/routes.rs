@@ -17,7 +17,7 @@ use super::errors::{ApiError, Invalid, JsonBody};
 use super::execute::execute;
 use super::scenarios::{Legs, Scenario};
 use super::state::{Confirm, Sandbox, SessionBody};
-use super::{API_VERSION, CLIENT_ID, CLIENT_SECRET, validate};
+use super::{API_VERSION, CLIENT_ID, validate};
 
 pub(crate) type Shared = Arc<Sandbox>;
 
@@ -114,7 +114,8 @@ async fn obtain_token(
 ) -> Result<Response, ApiError> {
     check_version(&path(version)?)?;
     let req = validate::token_request(&body?.0)?;
-    if req.client_id != CLIENT_ID || req.client_secret.expose_secret() != CLIENT_SECRET {
+    if req.client_id != CLIENT_ID || req.client_secret.expose_secret() != sandbox.opts.client_secret
+    {
         tracing::info!(target: "payout_console::sandbox", "token refused: bad client credentials");
         return Err(ApiError::BadClient);
     }
