@@ -17,17 +17,17 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
             "since: `{text}` is not a time; use 24h, 7d, 30m, 2026-11-01 or 2026-11-01T08:00:00Z"
         )
     };
-    if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic()) {
-        if let Ok(n) = t[..t.len() - 1].parse::<i64>() {
-            let d = match unit {
-                'm' => Duration::minutes(n),
-                'h' => Duration::hours(n),
-                'd' => Duration::days(n),
-                'w' => Duration::weeks(n),
-                _ => return Err(bad()),
-            };
-            return Ok(now - d);
-        }
+    if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic())
+        && let Ok(n) = t[..t.len() - 1].parse::<i64>()
+    {
+        let d = match unit {
+            'm' => Duration::minutes(n),
+            'h' => Duration::hours(n),
+            'd' => Duration::days(n),
+            'w' => Duration::weeks(n),
+            _ => return Err(bad()),
+        };
+        return Ok(now - d);
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc());
