@@ -26,6 +26,8 @@ pub struct Faulty {
     pub base_url: String,
     /// How many requests hit the fault path.
     pub fault_hits: Arc<AtomicUsize>,
+    /// The request bodies that hit the fault path, in order.
+    pub bodies: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 pub fn http(status: &str, content_type: &str, body: &str) -> String {
@@ -36,23 +38,30 @@ pub fn http(status: &str, content_type: &str, body: &str) -> String {
 }
 
 pub async fn start(fault_path: &'static str, fault: Fault) -> Faulty {
+    start_seq(fault_path, vec![fault]).await
+}
+
+/// The n-th request to `fault_path` gets `faults[n]`; the last one repeats.
+pub async fn start_seq(fault_path: &'static str, faults: Vec<Fault>) -> Faulty {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
+    let bodies: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let (counter, seen) = (hits.clone(), bodies.clone());
+    let faults = Arc::new(faults);
     tokio::spawn(async move {
         loop {
             let Ok((sock, _)) = listener.accept().await else {
                 return;
             };
-            let fault = fault.clone();
-            let counter = counter.clone();
-            tokio::spawn(async move { serve(sock, fault_path, fault, counter).await });
+            let (faults, counter, seen) = (faults.clone(), counter.clone(), seen.clone());
+            tokio::spawn(async move { serve(sock, fault_path, &faults, counter, seen).await });
         }
     });
     Faulty {
         base_url: format!("http://{addr}"),
         fault_hits: hits,
+        bodies,
     }
 }
 
@@ -82,7 +91,13 @@ async fn read_request(sock: &mut TcpStream) -> Option<String> {
     }
 }
 
-async fn serve(mut sock: TcpStream, fault_path: &str, fault: Fault, hits: Arc<AtomicUsize>) {
+async fn serve(
+    mut sock: TcpStream,
+    fault_path: &str,
+    faults: &[Fault],
+    hits: Arc<AtomicUsize>,
+    bodies: Arc<std::sync::Mutex<Vec<String>>>,
+) {
     let Some(req) = read_request(&mut sock).await else {
         return;
     };
@@ -108,8 +123,11 @@ async fn serve(mut sock: TcpStream, fault_path: &str, fault: Fault, hits: Arc<At
             .await;
         return;
     }
-    hits.fetch_add(1, Ordering::SeqCst);
-    match fault {
+    let n = hits.fetch_add(1, Ordering::SeqCst);
+    if let Some((_, body)) = req.split_once("\r\n\r\n") {
+        bodies.lock().unwrap().push(body.to_string());
+    }
+    match faults[n.min(faults.len() - 1)].clone() {
         Fault::Raw(bytes) => {
             let _ = sock.write_all(bytes.as_bytes()).await;
         }
