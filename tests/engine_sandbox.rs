@@ -422,3 +422,57 @@ async fn an_unresolved_execution_blocks_a_second_payout_to_the_same_account() {
         .await
         .expect("explicit override");
 }
+
+#[tokio::test]
+async fn reconcile_says_did_not_land_only_after_not_found_persists() {
+    let sb = sandbox_with(fast_opts()).await;
+    let rig = rig(&sb.base_url, T, sandbox_auth());
+    // Account 24 answers 500 and executes nothing: unknown, and the API does not know it.
+    let out = send(&rig.engine, "24", "000000").await;
+    assert_eq!(out.state, LocalState::Unknown);
+    let r = out.reference.clone();
+    let row = rig
+        .engine
+        .store
+        .run(move |j| j.get(&r))
+        .await
+        .unwrap()
+        .unwrap();
+    // The rig's grace is 1 s over 3 polls (the product's is 60 s); the execute already asked once.
+    let first = rig.engine.reconcile_row(&row).await.unwrap();
+    assert!(
+        matches!(
+            first,
+            payout_console::payout::Resolution::NotFoundYet { .. }
+        ),
+        "{first:?}"
+    );
+    assert_eq!(
+        journaled_state(&rig.engine, &out.reference).await,
+        LocalState::Unknown
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let third = rig.engine.reconcile_row(&row).await.unwrap();
+    assert_eq!(third, payout_console::payout::Resolution::DidNotLand);
+    assert_eq!(
+        journaled_state(&rig.engine, &out.reference).await,
+        LocalState::Rejected
+    );
+    assert_eq!(times_executed(&sb.base_url, &out.reference).await, 0);
+}
+
+#[tokio::test]
+async fn following_a_lost_answer_concludes_did_not_land_after_the_grace() {
+    let sb = sandbox_with(fast_opts()).await;
+    let rig = rig(&sb.base_url, T, sandbox_auth());
+    let out = send(&rig.engine, "24", "000000").await;
+    assert_eq!(out.state, LocalState::Unknown);
+    let out = follow(&rig.engine, out, FollowOpts::default()).await;
+    assert_eq!(out.state, LocalState::Rejected);
+    assert!(out.did_not_land);
+    assert!(out.error.unwrap().contains("did not land"));
+    assert_eq!(
+        journaled_state(&rig.engine, &out.reference).await,
+        LocalState::Rejected
+    );
+}

@@ -6,7 +6,7 @@ use super::engine::{Engine, PayoutError};
 use crate::api::{ApiError, LocalState, state_for};
 use crate::journal::{EventKind, ExecutionRow};
 
-/// Detail prefix of a status poll the API answered "not found"; counted to decide
+/// Text of a status poll the API answered "not found", found inside the event detail; counted to decide
 /// "did not land".
 pub const NOT_FOUND_PREFIX: &str = "status: the API does not know this reference";
 
@@ -43,9 +43,7 @@ impl Engine {
                 let events = self.store.run(move |j| j.events(&r)).await?;
                 let misses: Vec<_> = events
                     .iter()
-                    .filter(|e| {
-                        e.kind == EventKind::Polled && e.detail.starts_with(NOT_FOUND_PREFIX)
-                    })
+                    .filter(|e| e.kind == EventKind::Polled && e.detail.contains(NOT_FOUND_PREFIX))
                     .collect();
                 let span = misses
                     .first()
