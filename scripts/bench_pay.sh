@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Side-by-side: `payout-console pay --no-wait` vs curl making the same token, session and execute
+# calls, against the standalone sandbox on loopback. Prints the median process wall time of each
+# and their ratio (target: pay <= 1.3x curl).
+#
+#   bash scripts/bench_pay.sh [RUNS]      # RUNS defaults to 30
+set -euo pipefail
+RUNS=${1:-30}
+cd "$(dirname "$0")/.."
+BIN=${PAYOUT_CONSOLE_BIN:-target/release/payout-console}
+[ -n "${PAYOUT_CONSOLE_BIN:-}" ] || cargo build --release --quiet
+WORK=$(mktemp -d)
+SANDBOX_PID=
+cleanup() { [ -n "$SANDBOX_PID" ] && kill "$SANDBOX_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+PORT=$(( 20000 + RANDOM % 20000 ))
+"$BIN" sandbox --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+SANDBOX_PID=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 100); do curl -fsS "$BASE/_sandbox/executions" >/dev/null 2>&1 && break; sleep 0.05; done
+
+cat >"$WORK/config.toml" <<TOML
+default_profile = "bench"
+[profiles.bench]
+base_url = "$BASE"
+client_id = "sandbox"
+TOML
+export PAYOUT_CONSOLE_CONFIG="$WORK/config.toml" PAYOUT_CONSOLE_DATA_DIR="$WORK/data"
+export PAYOUT_CONSOLE_CLIENT_SECRET=sandbox
+unset PAYOUT_CONSOLE_TOKEN PAYOUT_CONSOLE_PROFILE
+
+now_ns() { date +%s%N; }
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+
+pay_once() {
+  echo 000000 | "$BIN" pay --account 18 --amount 10 --currency USD --phone 231771234567 \
+    --code-stdin --no-wait --json --allow-unresolved >/dev/null || [ $? -eq 5 ]  # 5: pending, as expected
+}
+curl_once() {
+  local token session ref
+  token=$(curl -fsS -H 'content-type: application/json' \
+    -d '{"client_id":"sandbox","client_secret":"sandbox"}' "$BASE/v1/jwt/client/obtain/token" | jq -r .access_token)
+  session=$(curl -fsS -H "authorization: Bearer $token" -H 'content-type: application/json' \
+    -d '{"payout_account_id":"18","amount":10,"currency":"USD"}' "$BASE/v1/sessions/payout" | jq -r .id)
+  ref=$(cat /proc/sys/kernel/random/uuid)
+  curl -fsS -H "authorization: Bearer $token" -H 'content-type: application/json' -d "{
+    \"session_id\":\"$session\",\"payout_account_id\":\"18\",\"reference_id\":\"$ref\",
+    \"passcode\":{\"token\":{\"code\":\"000000\",\"phone\":\"231771234567\"},
+    \"device\":{\"name\":\"bench\",\"type\":\"SERVER\",\"platform\":\"LINUX\",\"user_agent\":\"curl\",\"client_ip\":\"127.0.0.1\"}}}" \
+    "$BASE/v1/executions/payout" >/dev/null
+}
+
+pay_once; curl_once   # warm up caches and the history file
+: >"$WORK/pay.ns"; : >"$WORK/curl.ns"
+for _ in $(seq 1 "$RUNS"); do
+  t0=$(now_ns); pay_once; t1=$(now_ns); echo $(( t1 - t0 )) >>"$WORK/pay.ns"
+  t0=$(now_ns); curl_once; t1=$(now_ns); echo $(( t1 - t0 )) >>"$WORK/curl.ns"
+done
+pay_ms=$(median <"$WORK/pay.ns" | awk '{ printf "%.1f", $1 / 1e6 }')
+curl_ms=$(median <"$WORK/curl.ns" | awk '{ printf "%.1f", $1 / 1e6 }')
+ratio=$(awk -v a="$pay_ms" -v b="$curl_ms" 'BEGIN { printf "%.2f", a / b }')
+echo "pay --no-wait (token + session + journal + execute), median of $RUNS: $pay_ms ms"
+echo "curl x3 + jq (token + session + execute),            median of $RUNS: $curl_ms ms"
+echo "ratio pay/curl: $ratio (target <= 1.3)"
