@@ -10,3 +10,4 @@ pub mod cli;
 pub mod money;
 pub mod payout;
 pub mod sandbox;
+pub mod tui;

@@ -1,0 +1,526 @@
+//! The console's state and the one function that changes it.
+//!
+//! [`update`] is pure: it takes an [`Action`] (a key, a mouse event, a tick or a [`Msg`] from a
+//! background task) and returns the [`Effect`]s the runtime must carry out. It never awaits,
+//! never touches the network, the disk or the terminal, so every flow is tested without one.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use super::flow::{AccountPane, PasscodePane, Review, SessionPane};
+use super::history::{Detail, HistoryPane};
+use super::keymap::{Cmd, Ctx, InputAction, Keymap};
+use super::layout;
+use super::live::Execution;
+pub use super::msg::{Action, Effect, Msg};
+use super::theme::Theme;
+use crate::api::wire::Device;
+use crate::config::AccountEntry;
+
+/// Where the console points; fixed for a run.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub profile: String,
+    /// `https://api.heydollr.app` (no version).
+    pub base_url: String,
+    pub api_version: String,
+    pub operator: String,
+    pub live: bool,
+    pub sandbox: bool,
+    pub device: Device,
+    /// The whole-request timeout, shown while a call is out.
+    pub timeout: Duration,
+    pub phone: Option<String>,
+    pub user_id: Option<String>,
+    pub accounts: Vec<AccountEntry>,
+    pub data_dir: PathBuf,
+}
+
+/// The panes, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Account,
+    Session,
+    Passcode,
+    Live,
+    History,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Account,
+        Pane::Session,
+        Pane::Passcode,
+        Pane::Live,
+        Pane::History,
+    ];
+
+    pub fn ctx(self) -> Ctx {
+        match self {
+            Pane::Account => Ctx::Account,
+            Pane::Session => Ctx::Session,
+            Pane::Passcode => Ctx::Passcode,
+            Pane::Live => Ctx::Live,
+            Pane::History => Ctx::History,
+        }
+    }
+}
+
+/// A modal on top of the panes.
+#[derive(Debug)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Review(Review),
+    Detail(Box<Detail>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// The one-line message above the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The bearer token as the header shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenView {
+    /// Not asked yet.
+    Unknown,
+    /// No token obtained yet (the first call gets one).
+    None,
+    Valid {
+        refresh_in: Duration,
+    },
+    Stale,
+    /// A fixed bearer token from the environment.
+    Fixed,
+}
+
+/// Where new reference_ids come from: random in the console, a fixed sequence in tests.
+#[derive(Debug, Clone)]
+pub enum UuidSource {
+    Random,
+    Sequence(u128),
+}
+
+impl UuidSource {
+    pub fn fresh(&mut self) -> Uuid {
+        match self {
+            UuidSource::Random => Uuid::new_v4(),
+            UuidSource::Sequence(n) => {
+                *n += 1;
+                uuid::Builder::from_random_bytes(n.to_be_bytes().map(|b| b ^ 0x5a)).into_uuid()
+            }
+        }
+    }
+}
+
+/// The whole state of the console: plain data.
+#[derive(Debug)]
+pub struct App {
+    pub env: Env,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub now: DateTime<Utc>,
+    /// The terminal size, for mouse hit-testing and history paging.
+    pub size: (u16, u16),
+    pub focus: Pane,
+    pub overlay: Option<Overlay>,
+    pub token: TokenView,
+    pub account: AccountPane,
+    pub session: SessionPane,
+    pub passcode: PasscodePane,
+    /// The payout on the Live status pane (the last one confirmed).
+    pub live: Option<Execution>,
+    pub history: HistoryPane,
+    pub notice: Option<Notice>,
+    /// Set when the operator asked to quit while a payout was being sent.
+    pub quit_armed: bool,
+    pub quit: bool,
+    pub uuids: UuidSource,
+    next_id: u64,
+}
+
+impl App {
+    pub fn new(
+        env: Env,
+        keymap: Keymap,
+        theme: Theme,
+        now: DateTime<Utc>,
+        mut uuids: UuidSource,
+    ) -> App {
+        let passcode = PasscodePane::new(&env, uuids.fresh());
+        App {
+            account: AccountPane::default(),
+            session: SessionPane::default(),
+            passcode,
+            live: None,
+            history: HistoryPane::default(),
+            env,
+            keymap,
+            theme,
+            now,
+            size: (100, 30),
+            focus: Pane::Account,
+            overlay: None,
+            token: TokenView::Unknown,
+            notice: None,
+            quit_armed: false,
+            quit: false,
+            uuids,
+            next_id: 0,
+        }
+    }
+
+    /// The effects to run once at start: recent accounts and the first history page.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut fx = vec![Effect::LoadRecentAccounts];
+        fx.extend(self.history_reload(true));
+        fx
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Info,
+            text: text.into(),
+        });
+    }
+
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Warn,
+            text: text.into(),
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level: Level::Error,
+            text: text.into(),
+        });
+    }
+
+    /// The key context: the open overlay's, else the focused pane's.
+    pub fn ctx(&self) -> Ctx {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => Ctx::Help,
+            Some(Overlay::Review(_)) => Ctx::Review,
+            Some(Overlay::Detail(_)) => Ctx::Detail,
+            None => self.focus.ctx(),
+        }
+    }
+
+    /// A text field has focus: editing keys go to it, never to shortcuts.
+    pub fn typing(&self) -> bool {
+        match &self.overlay {
+            Some(Overlay::Review(r)) => self.env.live && r.needs_typed_confirmation(),
+            Some(_) => false,
+            None => match self.focus {
+                Pane::Account => self.account.typing(),
+                Pane::Session => self.session.field.is_some(),
+                Pane::Passcode => self.passcode.field.is_some(),
+                Pane::Live => false,
+                Pane::History => self.history.searching,
+            },
+        }
+    }
+
+    /// Something on screen changes with time (spinner, countdown): the runtime ticks only then.
+    pub fn needs_tick(&self) -> bool {
+        self.live.as_ref().is_some_and(Execution::animating) || self.session.animating()
+    }
+
+    /// Moves the focus, activating the pane's first field that needs input.
+    pub fn focus_pane(&mut self, pane: Pane) {
+        self.focus = pane;
+        self.quit_armed = false;
+        match pane {
+            Pane::Session => self.session.enter(),
+            Pane::Passcode => self.passcode.enter(),
+            _ => {}
+        }
+    }
+
+    /// Rows of the history table visible at the current size.
+    pub fn history_rows_visible(&self) -> usize {
+        let (w, h) = self.size;
+        layout::areas(Rect::new(0, 0, w, h), self)
+            .map(|a| a.history.height.saturating_sub(3) as usize)
+            .unwrap_or(1)
+            .max(1)
+    }
+}
+
+/// Applies one action; returns what the runtime must do.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(ev) => on_key(app, ev),
+        Action::Mouse(ev) => on_mouse(app, ev),
+        Action::Paste(text) => on_paste(app, &text),
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            app.history.keep_visible(app.history_rows_visible());
+            Vec::new()
+        }
+        Action::Tick(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Action::Msg(msg) => on_msg(app, *msg),
+    }
+}
+
+/// What a key means here, without applying it (atuin's InputAction).
+pub fn input_action(app: &App, ev: &KeyEvent) -> InputAction {
+    app.keymap.resolve(app.ctx(), ev, app.typing())
+}
+
+fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
+    let ctx = app.ctx();
+    match input_action(app, &ev) {
+        InputAction::Ignore => Vec::new(),
+        InputAction::Edit(ev) => edit(app, ctx, &ev),
+        InputAction::Cmd(cmd) => {
+            if !matches!(cmd, Cmd::Quit) {
+                app.quit_armed = false;
+            }
+            command(app, ctx, cmd)
+        }
+    }
+}
+
+fn edit(app: &mut App, ctx: Ctx, ev: &KeyEvent) -> Vec<Effect> {
+    match ctx {
+        Ctx::Account => {
+            app.account.edit(ev, &app.env);
+            Vec::new()
+        }
+        Ctx::Session => {
+            app.session.edit(ev);
+            Vec::new()
+        }
+        Ctx::Passcode => {
+            app.passcode.edit(ev);
+            Vec::new()
+        }
+        Ctx::Review => {
+            if let Some(Overlay::Review(r)) = &mut app.overlay {
+                r.typed.edit(ev);
+                r.message = None;
+            }
+            Vec::new()
+        }
+        Ctx::History => {
+            if app.history.search.edit(ev) {
+                return app.history_reload(true);
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn command(app: &mut App, ctx: Ctx, cmd: Cmd) -> Vec<Effect> {
+    match cmd {
+        Cmd::ForceQuit => {
+            app.quit = true;
+            return Vec::new();
+        }
+        Cmd::Quit => {
+            let sending = app.live.as_ref().is_some_and(Execution::sending);
+            if sending && !app.quit_armed {
+                app.quit_armed = true;
+                app.warn("a payout is being sent: press q again to quit anyway (its status is checked on the next start)");
+            } else {
+                app.quit = true;
+            }
+            return Vec::new();
+        }
+        Cmd::Help => {
+            app.overlay = match app.overlay.take() {
+                Some(Overlay::Help { .. }) => None,
+                Some(other) => Some(other),
+                None => Some(Overlay::Help { scroll: 0 }),
+            };
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match ctx {
+        Ctx::Help => {
+            if let Some(Overlay::Help { scroll }) = &mut app.overlay {
+                match cmd {
+                    Cmd::Up => *scroll = scroll.saturating_sub(1),
+                    Cmd::Down => *scroll = scroll.saturating_add(1),
+                    Cmd::Back => app.overlay = None,
+                    _ => {}
+                }
+            }
+            Vec::new()
+        }
+        Ctx::Review => super::flow::review_command(app, cmd),
+        Ctx::Detail => super::history::detail_command(app, cmd),
+        _ => match cmd {
+            Cmd::NextPane | Cmd::PrevPane => {
+                let i = Pane::ALL.iter().position(|p| *p == app.focus).unwrap_or(0);
+                let n = Pane::ALL.len();
+                let j = if cmd == Cmd::NextPane {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                app.focus_pane(Pane::ALL[j]);
+                if Pane::ALL[j] == Pane::History {
+                    return app.history_reload(false);
+                }
+                Vec::new()
+            }
+            _ => match app.focus {
+                Pane::Account => super::flow::account_command(app, cmd),
+                Pane::Session => super::flow::session_command(app, cmd),
+                Pane::Passcode => super::flow::passcode_command(app, cmd),
+                Pane::Live => super::live::live_command(app, cmd),
+                Pane::History => super::history::history_command(app, cmd),
+            },
+        },
+    }
+}
+
+fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
+    if !app.typing() {
+        return Vec::new();
+    }
+    match (&mut app.overlay, app.focus) {
+        (Some(Overlay::Review(r)), _) => {
+            r.typed.paste(text);
+        }
+        (Some(_), _) => {}
+        (None, Pane::Account) => app.account.paste(text),
+        (None, Pane::Session) => app.session.paste(text),
+        (None, Pane::Passcode) => app.passcode.paste(text),
+        (None, Pane::History) => {
+            if app.history.search.paste(text) {
+                return app.history_reload(true);
+            }
+        }
+        (None, Pane::Live) => {}
+    }
+    Vec::new()
+}
+
+fn on_mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
+    let (w, h) = app.size;
+    let Some(areas) = layout::areas(Rect::new(0, 0, w, h), app) else {
+        return Vec::new();
+    };
+    let at = Position::new(ev.column, ev.row);
+    if app.overlay.is_some() {
+        return Vec::new();
+    }
+    match ev.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            let Some(pane) = Pane::ALL.into_iter().find(|p| areas.pane(*p).contains(at)) else {
+                return Vec::new();
+            };
+            let mut fx = Vec::new();
+            if app.focus != pane {
+                app.focus_pane(pane);
+                if pane == Pane::History {
+                    fx.extend(app.history_reload(false));
+                }
+            }
+            if pane == Pane::History {
+                // Border, then the header row.
+                let first = areas.history.y + 2;
+                if ev.row >= first && ev.row < areas.history.bottom().saturating_sub(1) {
+                    let i = app.history.offset + (ev.row - first) as usize;
+                    app.history.select_index(i);
+                }
+            }
+            fx
+        }
+        MouseEventKind::ScrollDown if areas.history.contains(at) => {
+            super::history::history_command(app, Cmd::Down)
+        }
+        MouseEventKind::ScrollUp if areas.history.contains(at) => {
+            super::history::history_command(app, Cmd::Up)
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Token(t) => {
+            app.token = t;
+            Vec::new()
+        }
+        Msg::RecentAccounts(list) => {
+            app.account.recent = list;
+            Vec::new()
+        }
+        Msg::SessionCreated { id, result } => {
+            app.session.created(id, result, app.now);
+            Vec::new()
+        }
+        Msg::Unresolved { id, result } => {
+            if let Some(Overlay::Review(r)) = &mut app.overlay
+                && r.check_id == id
+            {
+                r.unresolved = Some(result);
+            }
+            Vec::new()
+        }
+        Msg::Progress { .. }
+        | Msg::Executed { .. }
+        | Msg::Followed { .. }
+        | Msg::StatusChecked { .. }
+        | Msg::Row(_) => super::live::on_execution_msg(app, msg),
+        Msg::HistoryPage { .. } | Msg::Detail { .. } | Msg::Exported(_) => {
+            super::history::on_history_msg(app, msg)
+        }
+        Msg::Bundle { reference, result } => match result {
+            Ok((text, path)) => {
+                app.info(format!(
+                    "support bundle for {reference} written to {}",
+                    path.display()
+                ));
+                vec![Effect::Copy {
+                    what: "support bundle",
+                    text: SecretString::from(text),
+                }]
+            }
+            Err(e) => {
+                app.error(format!("support bundle for {reference}: {e}"));
+                Vec::new()
+            }
+        },
+        Msg::Copied { what, result } => {
+            match result {
+                Ok(()) => app.info(format!(
+                    "{what} copied to the clipboard (OSC 52; your terminal must allow it)"
+                )),
+                Err(e) => app.error(format!("could not copy the {what}: {e}")),
+            }
+            Vec::new()
+        }
+    }
+}

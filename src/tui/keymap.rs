@@ -1,0 +1,503 @@
+//! The one key table: every command, its default key, where it works and what it does. The
+//! footer and the `?` overlay are generated from it, so help never drifts from the keys, and the
+//! config's `[keys]` overrides are merged over it (a bad override is an error naming its key).
+//!
+//! [`Keymap::resolve`] turns a key event into an [`InputAction`] value, so bindings are tested
+//! without a terminal. While a text field has focus, editing keys (printable characters,
+//! Backspace, arrows left/right, Home/End, Delete) always go to the field: typing never fires a
+//! shortcut.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+
+pub use super::key::Key;
+
+/// What a key asks for. Which of them a pane honours is decided in `app`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cmd {
+    Quit,
+    ForceQuit,
+    Help,
+    NextPane,
+    PrevPane,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Select,
+    Back,
+    Filter,
+    StateFilter,
+    Execute,
+    Confirm,
+    Override,
+    StopWaiting,
+    CheckStatus,
+    RevealSecret,
+    CopySecret,
+    ExportCsv,
+    NewReference,
+    NewPayout,
+    TogglePayee,
+    SessionMode,
+    Refresh,
+    SupportBundle,
+}
+
+/// Where a binding works. `Global` bindings work in every context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ctx {
+    Global,
+    Account,
+    Session,
+    Passcode,
+    Review,
+    Live,
+    History,
+    Detail,
+    Help,
+}
+
+impl Ctx {
+    pub const PANES: [Ctx; 8] = [
+        Ctx::Account,
+        Ctx::Session,
+        Ctx::Passcode,
+        Ctx::Review,
+        Ctx::Live,
+        Ctx::History,
+        Ctx::Detail,
+        Ctx::Help,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Ctx::Global => "Everywhere",
+            Ctx::Account => "Payout account",
+            Ctx::Session => "Session",
+            Ctx::Passcode => "Passcode",
+            Ctx::Review => "Review",
+            Ctx::Live => "Live status",
+            Ctx::History => "History",
+            Ctx::Detail => "History detail",
+            Ctx::Help => "Help",
+        }
+    }
+}
+
+/// One row of the key table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The name used in the config's `[keys]` table.
+    pub name: &'static str,
+    pub cmd: Cmd,
+    pub ctx: Ctx,
+    pub keys: Vec<Key>,
+    pub desc: &'static str,
+    /// Shown in the footer of its pane (the rest only in `?`).
+    pub footer: bool,
+}
+
+/// The embedded defaults: (name, command, context, keys, description, in footer).
+#[rustfmt::skip]
+fn defaults() -> Vec<Binding> {
+    use Cmd::*;
+    use Ctx::{Account, Detail, Global, History, Live, Passcode, Review, Session};
+    use KeyCode as K;
+    let p = Key::plain;
+    let c = Key::ch;
+    type Row = (&'static str, Cmd, Ctx, Vec<Key>, &'static str, bool);
+    let rows: Vec<Row> = vec![
+        ("quit", Quit, Global, vec![c('q')], "quit (outside text fields)", true),
+        ("force_quit", ForceQuit, Global, vec![Key::ctrl('c')], "quit from anywhere", false),
+        ("help", Help, Global, vec![c('?'), p(K::F(1))], "show or hide every key", true),
+        ("next_pane", NextPane, Global, vec![p(K::Tab)], "next pane", true),
+        ("prev_pane", PrevPane, Global, vec![p(K::BackTab)], "previous pane", false),
+        ("up", Up, Global, vec![p(K::Up), c('k')], "move up (previous field)", false),
+        ("down", Down, Global, vec![p(K::Down), c('j')], "move down (next field)", false),
+        ("select", Select, Account, vec![p(K::Enter)], "use the highlighted account", true),
+        ("filter", Filter, Account, vec![c('/')], "filter the accounts", true),
+        ("back", Back, Account, vec![p(K::Esc)], "clear the filter", false),
+        ("select", Select, Session, vec![p(K::Enter)], "next field; on the last, create the session", true),
+        ("session_mode", SessionMode, Session, vec![Key::ctrl('s')], "new session / existing session ID", true),
+        ("execute", Execute, Session, vec![Key::ctrl('x')], "review the payout", true),
+        ("back", Back, Session, vec![p(K::Esc)], "leave the field", false),
+        ("select", Select, Passcode, vec![p(K::Enter)], "next field; on the last, review", true),
+        ("toggle_payee", TogglePayee, Passcode, vec![Key::ctrl('t')], "phone / user_id", true),
+        ("new_reference", NewReference, Passcode, vec![Key::ctrl('n')], "new reference_id", true),
+        ("execute", Execute, Passcode, vec![Key::ctrl('x')], "review the payout", true),
+        ("back", Back, Passcode, vec![p(K::Esc)], "leave the field", false),
+        ("confirm", Confirm, Review, vec![p(K::Enter)], "send the payout", true),
+        ("override", Override, Review, vec![Key::ctrl('o')], "send despite an unresolved payout to this account", true),
+        ("back", Back, Review, vec![p(K::Esc)], "back to the form, nothing sent", true),
+        ("stop_waiting", StopWaiting, Live, vec![p(K::Esc)], "stop waiting (the payout stays unresolved, never failed)", true),
+        ("check_status", CheckStatus, Live, vec![c('c')], "check the status now", true),
+        ("reveal_secret", RevealSecret, Live, vec![c('r')], "reveal or hide the client_secret", true),
+        ("copy_secret", CopySecret, Live, vec![c('y')], "copy the client_secret (OSC 52)", true),
+        ("support_bundle", SupportBundle, Live, vec![c('b')], "copy the support bundle (OSC 52)", false),
+        ("new_payout", NewPayout, Live, vec![c('n')], "start a new payout", true),
+        ("select", Select, History, vec![p(K::Enter)], "open the detail and event trail", true),
+        ("filter", Filter, History, vec![c('/')], "search reference, account, messages", true),
+        ("state_filter", StateFilter, History, vec![c('s')], "cycle the state filter", true),
+        ("check_status", CheckStatus, History, vec![c('c')], "check the status now (rows not final)", true),
+        ("export_csv", ExportCsv, History, vec![c('e')], "export the filtered rows to CSV", true),
+        ("refresh", Refresh, History, vec![Key::ctrl('l')], "reload from the history", false),
+        ("page_up", PageUp, History, vec![p(K::PageUp)], "page up", false),
+        ("page_down", PageDown, History, vec![p(K::PageDown)], "page down", false),
+        ("top", Top, History, vec![p(K::Home)], "newest", false),
+        ("bottom", Bottom, History, vec![p(K::End)], "end of this page", false),
+        ("back", Back, History, vec![p(K::Esc)], "clear the filters", false),
+        ("check_status", CheckStatus, Detail, vec![c('c')], "check the status now", true),
+        ("support_bundle", SupportBundle, Detail, vec![c('b')], "copy the support bundle (OSC 52)", true),
+        ("back", Back, Detail, vec![p(K::Esc)], "close", true),
+        ("back", Back, Ctx::Help, vec![p(K::Esc)], "close", true),
+    ];
+    rows.into_iter()
+        .map(|(name, cmd, ctx, keys, desc, footer)| Binding {
+            name,
+            cmd,
+            ctx,
+            keys,
+            desc,
+            footer,
+        })
+        .collect()
+}
+
+/// Every action name a `[keys]` entry may use.
+pub fn action_names() -> Vec<&'static str> {
+    let mut names: Vec<_> = defaults().iter().map(|b| b.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// What a key does in a context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputAction {
+    /// A command from the table.
+    Cmd(Cmd),
+    /// Text editing for the focused field.
+    Edit(KeyEvent),
+    /// Nothing bound here.
+    Ignore,
+}
+
+/// A `[keys]` entry that cannot be used, named by its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeymapError {
+    /// `keys.NAME`
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for KeymapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.key, self.message)
+    }
+}
+
+/// All problems with `[keys]`, reported at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeymapErrors(pub Vec<KeymapError>);
+
+impl fmt::Display for KeymapErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "config [keys] {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for KeymapErrors {}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bindings: defaults(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `overrides` (action name → key) merged over them. Unknown names, keys
+    /// that do not parse and keys that collide with another binding visible in the same pane
+    /// are all reported, each with its `keys.NAME`.
+    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeymapErrors> {
+        let mut map = Keymap::default();
+        let mut errors = Vec::new();
+        let known = action_names();
+        for (name, text) in overrides {
+            let key_name = format!("keys.{name}");
+            if !known.contains(&name.as_str()) {
+                errors.push(KeymapError {
+                    key: key_name,
+                    message: format!("no such action; use one of: {}", known.join(", ")),
+                });
+                continue;
+            }
+            match Key::parse(text) {
+                Ok(key) => {
+                    for b in map.bindings.iter_mut().filter(|b| b.name == name) {
+                        b.keys = vec![key];
+                    }
+                }
+                Err(message) => errors.push(KeymapError {
+                    key: key_name,
+                    message,
+                }),
+            }
+        }
+        if errors.is_empty() {
+            errors.extend(map.conflicts(overrides));
+        }
+        if errors.is_empty() {
+            Ok(map)
+        } else {
+            Err(KeymapErrors(errors))
+        }
+    }
+
+    /// Two actions reachable with the same key in the same pane (its own bindings plus the
+    /// global ones). Reported against the overridden name when there is one.
+    fn conflicts(&self, overrides: &BTreeMap<String, String>) -> Vec<KeymapError> {
+        let mut out: Vec<KeymapError> = Vec::new();
+        for ctx in Ctx::PANES {
+            let visible: Vec<&Binding> = self
+                .bindings
+                .iter()
+                .filter(|b| b.ctx == ctx || b.ctx == Ctx::Global)
+                .collect();
+            for (i, a) in visible.iter().enumerate() {
+                for b in &visible[i + 1..] {
+                    if a.name == b.name {
+                        continue;
+                    }
+                    let Some(key) = a.keys.iter().find(|k| b.keys.contains(k)) else {
+                        continue;
+                    };
+                    let (culprit, other) = if overrides.contains_key(b.name) {
+                        (b, a)
+                    } else {
+                        (a, b)
+                    };
+                    let key_name = format!("keys.{}", culprit.name);
+                    let message = format!(
+                        "`{key}` is also `{}` ({}) in the {} pane; pick another key",
+                        other.name,
+                        other.desc,
+                        ctx.title()
+                    );
+                    if !out
+                        .iter()
+                        .any(|e| e.key == key_name && e.message == message)
+                    {
+                        out.push(KeymapError {
+                            key: key_name,
+                            message,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// What `ev` does in `ctx`. `typing`: a text field has focus, so editing keys edit.
+    pub fn resolve(&self, ctx: Ctx, ev: &KeyEvent, typing: bool) -> InputAction {
+        if !matches!(ev.kind, KeyEventKind::Press | KeyEventKind::Repeat) {
+            return InputAction::Ignore;
+        }
+        let key = Key::from_event(ev);
+        if typing && key.is_editing() {
+            return InputAction::Edit(*ev);
+        }
+        let find = |c: Ctx| {
+            self.bindings
+                .iter()
+                .find(|b| b.ctx == c && b.keys.contains(&key))
+                .map(|b| b.cmd)
+        };
+        match find(ctx).or_else(|| find(Ctx::Global)) {
+            Some(cmd) => InputAction::Cmd(cmd),
+            None => InputAction::Ignore,
+        }
+    }
+
+    /// The bindings of one context, in table order.
+    pub fn for_ctx(&self, ctx: Ctx) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter().filter(move |b| b.ctx == ctx)
+    }
+
+    /// The first key of a command in a context (or globally), for messages such as "press c".
+    pub fn key_for(&self, ctx: Ctx, cmd: Cmd) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.cmd == cmd && (b.ctx == ctx || b.ctx == Ctx::Global))
+            .and_then(|b| b.keys.first())
+            .map(Key::to_string)
+            .unwrap_or_else(|| "(unbound)".into())
+    }
+
+    /// `(keys, description)` pairs for a footer: the pane's own, then the global ones.
+    pub fn footer(&self, ctx: Ctx) -> Vec<(String, &'static str)> {
+        self.for_ctx(ctx)
+            .chain(self.for_ctx(Ctx::Global))
+            .filter(|b| b.footer)
+            .map(|b| (keys_text(&b.keys), short(b.desc)))
+            .collect()
+    }
+}
+
+/// `q`, `?/F1`
+pub fn keys_text(keys: &[Key]) -> String {
+    keys.iter()
+        .map(Key::to_string)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The footer form of a description: up to the first `;` or `(`.
+fn short(desc: &'static str) -> &'static str {
+    let end = desc.find([';', '(']).unwrap_or(desc.len());
+    desc[..end].trim_end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyModifiers;
+
+    fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn default_keys_have_no_conflicts_in_any_pane() {
+        assert!(Keymap::default().conflicts(&BTreeMap::new()).is_empty());
+    }
+
+    #[test]
+    fn typing_q_in_a_field_types_it_instead_of_quitting() {
+        let km = Keymap::default();
+        let q = ev(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(km.resolve(Ctx::Passcode, &q, true), InputAction::Edit(q));
+        assert_eq!(
+            km.resolve(Ctx::Live, &q, false),
+            InputAction::Cmd(Cmd::Quit)
+        );
+        // Non-editing keys still work while typing.
+        let tab = ev(KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(
+            km.resolve(Ctx::Session, &tab, true),
+            InputAction::Cmd(Cmd::NextPane)
+        );
+        let x = ev(KeyCode::Char('x'), KeyModifiers::CONTROL);
+        assert_eq!(
+            km.resolve(Ctx::Passcode, &x, true),
+            InputAction::Cmd(Cmd::Execute)
+        );
+    }
+
+    #[test]
+    fn pane_bindings_win_and_shift_is_part_of_the_character() {
+        let km = Keymap::default();
+        let esc = ev(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(
+            km.resolve(Ctx::Live, &esc, false),
+            InputAction::Cmd(Cmd::StopWaiting)
+        );
+        assert_eq!(
+            km.resolve(Ctx::Review, &esc, false),
+            InputAction::Cmd(Cmd::Back)
+        );
+        let help = ev(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(
+            km.resolve(Ctx::History, &help, false),
+            InputAction::Cmd(Cmd::Help)
+        );
+        let backtab = ev(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(
+            km.resolve(Ctx::History, &backtab, false),
+            InputAction::Cmd(Cmd::PrevPane)
+        );
+    }
+
+    #[test]
+    fn an_override_replaces_the_default_key() {
+        let o = BTreeMap::from([("check_status".to_string(), "ctrl-g".to_string())]);
+        let km = Keymap::with_overrides(&o).unwrap();
+        let c = ev(KeyCode::Char('c'), KeyModifiers::NONE);
+        let cs = ev(KeyCode::Char('g'), KeyModifiers::CONTROL);
+        assert_eq!(km.resolve(Ctx::History, &c, false), InputAction::Ignore);
+        assert_eq!(
+            km.resolve(Ctx::History, &cs, false),
+            InputAction::Cmd(Cmd::CheckStatus)
+        );
+        assert_eq!(
+            km.resolve(Ctx::Live, &cs, false),
+            InputAction::Cmd(Cmd::CheckStatus)
+        );
+        assert!(km.footer(Ctx::History).iter().any(|(k, _)| k == "ctrl-g"));
+    }
+
+    #[test]
+    fn conflicting_unknown_and_unparsable_overrides_are_reported_by_key() {
+        let o = BTreeMap::from([("export_csv".to_string(), "q".to_string())]);
+        let err = Keymap::with_overrides(&o).unwrap_err();
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].key, "keys.export_csv");
+        assert!(err.0[0].message.contains("`quit`"), "{}", err.0[0].message);
+
+        let o = BTreeMap::from([
+            ("qiut".to_string(), "x".to_string()),
+            ("help".to_string(), "ctrl-".to_string()),
+            ("quit".to_string(), "f13".to_string()),
+        ]);
+        let err = Keymap::with_overrides(&o).unwrap_err();
+        let keys: Vec<_> = err.0.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["keys.help", "keys.qiut", "keys.quit"]);
+        assert!(err.to_string().contains("no such action"));
+    }
+
+    #[test]
+    fn key_names_parse_and_print() {
+        for (text, shown) in [
+            ("q", "q"),
+            ("ctrl-x", "ctrl-x"),
+            ("Ctrl+X", "ctrl-x"),
+            ("shift-tab", "S-Tab"),
+            ("pgdn", "PgDn"),
+            ("f5", "F5"),
+            ("space", "space"),
+            ("alt-r", "alt-r"),
+            ("?", "?"),
+        ] {
+            assert_eq!(Key::parse(text).unwrap().to_string(), shown, "{text}");
+        }
+        assert!(Key::parse("").is_err());
+        assert!(Key::parse("enterr").is_err());
+    }
+
+    #[test]
+    fn every_command_is_described_for_help() {
+        let km = Keymap::default();
+        for b in &km.bindings {
+            assert!(!b.desc.is_empty() && !b.keys.is_empty(), "{}", b.name);
+        }
+        assert!(action_names().contains(&"stop_waiting"));
+    }
+}

@@ -1,0 +1,205 @@
+//! The operator console: a ratatui TUI over the same `payout` workflow the headless commands
+//! use.
+//!
+//! - [`app`]: the state and the pure `update(&mut App, Action) -> Vec<Effect>`;
+//!   [`flow`], [`review`], [`live`], [`history`]: the pane logic it dispatches to.
+//! - [`keymap`]: the one key table (footer, help and overrides come from it); [`theme`].
+//! - [`view`], [`layout`], [`panes`]: drawing, a pure function of `&App`.
+//! - [`runtime`]: carries out effects on tokio tasks that report back as `Msg`s.
+//!
+//! The loop (slumber's shape) waits on terminal input, the message channel and — only while a
+//! spinner or countdown is on screen — a 250 ms tick, and redraws after handling what arrived.
+
+pub mod account;
+pub mod app;
+pub mod field;
+pub mod flow;
+pub mod history;
+pub mod key;
+pub mod keymap;
+pub mod layout;
+pub mod live;
+pub mod msg;
+pub mod panes;
+pub mod passcode;
+pub mod review;
+pub mod runtime;
+pub mod testing;
+pub mod theme;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+use std::io;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, MouseEventKind,
+};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use self::app::{Action, App, Env, Msg, UuidSource, update};
+use self::keymap::Keymap;
+use self::runtime::Runtime;
+use self::theme::Theme;
+use crate::cli::{Cli, Connected, connect};
+use crate::config::{Config, ConfigError, Paths};
+
+/// The key table for this run: defaults, with the config's `[keys]` merged over them. A missing
+/// config file (the `--sandbox` demo) means defaults; a bad entry is an error naming its key.
+pub fn load_keymap(paths: &Paths) -> Result<Keymap, String> {
+    match Config::load(&paths.config_file) {
+        Ok(config) => Keymap::with_overrides(&config.keys).map_err(|e| e.to_string()),
+        Err(ConfigError::NotFound { .. }) => Ok(Keymap::default()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// What the header and the form need from the connected profile.
+pub fn env_of(conn: &Connected, paths: &Paths) -> Env {
+    let p = &conn.profile;
+    Env {
+        profile: conn.profile_name.clone(),
+        base_url: p.base_url.to_string(),
+        api_version: p.api_version.clone(),
+        operator: conn.engine.ctx.os_user.clone(),
+        live: conn.is_live(),
+        sandbox: conn.sandbox.is_some(),
+        device: conn.engine.ctx.device.clone(),
+        timeout: conn.engine.client.timeout(),
+        phone: p.phone.clone(),
+        user_id: p.user_id.clone(),
+        accounts: p.payout_accounts.clone(),
+        data_dir: paths.data_dir.clone(),
+    }
+}
+
+/// Runs the console until the operator quits; returns the process exit code. Errors before the
+/// terminal is taken over (config, credentials, keys) print to stderr. Logging goes wherever the
+/// caller set it up (`cli::init_logging`: the log file), never to this terminal.
+pub async fn run(cli: &Cli, paths: &Paths) -> i32 {
+    let keymap = match load_keymap(paths) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let conn = match connect(cli, paths).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let env = env_of(&conn, paths);
+    let mut app = App::new(
+        env,
+        keymap,
+        Theme::from_env(),
+        Utc::now(),
+        UuidSource::Random,
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut runtime = Runtime::new(conn.engine.clone(), tx, paths.data_dir.clone());
+
+    // ratatui::try_init chains a panic hook that restores the terminal before the message
+    // prints; ours, on top, first releases the mouse and bracketed paste.
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot use this terminal: {e}");
+            return 1;
+        }
+    };
+    let restoring = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+        restoring(info);
+    }));
+    let _ = crossterm::execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    tracing::info!(profile = %app.env.profile, sandbox = app.env.sandbox, "console started");
+
+    let result = event_loop(&mut terminal, &mut app, &mut runtime, &mut rx).await;
+
+    let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+    ratatui::restore();
+    drop(runtime);
+    drop(conn);
+    match result {
+        Ok(()) => {
+            tracing::info!("console closed");
+            0
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "terminal error");
+            eprintln!("error: terminal: {e}");
+            1
+        }
+    }
+}
+
+/// Terminal events the app cares about; mouse moves and focus changes are dropped here so they
+/// never cost a redraw.
+fn to_action(ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) => Some(Action::Key(k)),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(_) | MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                Some(Action::Mouse(m))
+            }
+            _ => None,
+        },
+        Event::Paste(p) => Some(Action::Paste(p)),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        Event::FocusGained | Event::FocusLost => None,
+    }
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    runtime: &mut Runtime,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+) -> io::Result<()> {
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    for fx in app.start() {
+        runtime.run(fx);
+    }
+    terminal.draw(|f| view::draw(f, app))?;
+    loop {
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => to_action(ev),
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => Some(Action::msg(msg)),
+            _ = tick.tick(), if app.needs_tick() => Some(Action::Tick(Utc::now())),
+        };
+        let Some(action) = action else { continue };
+        app.now = Utc::now();
+        for fx in update(app, action) {
+            runtime.run(fx);
+        }
+        // Everything already queued is handled before the next frame.
+        while let Ok(msg) = rx.try_recv() {
+            for fx in update(app, Action::msg(msg)) {
+                runtime.run(fx);
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        terminal.draw(|f| view::draw(f, app))?;
+    }
+}

@@ -1,0 +1,143 @@
+//! History, mouse and key-table behaviour through `update`.
+
+use std::collections::BTreeMap;
+
+use ratatui::crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use crate::api::LocalState;
+use crate::journal::Page;
+use crate::tui::app::{Action, Effect, Msg, Pane, update};
+use crate::tui::keymap::Keymap;
+use crate::tui::testing::*;
+
+#[test]
+fn history_pages_by_keyset_and_never_holds_more_than_a_page() {
+    let mut app = app();
+    let fx = app.start();
+    let Some(Effect::LoadHistory { id, page, .. }) =
+        fx.iter().find(|e| matches!(e, Effect::LoadHistory { .. }))
+    else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(*page, Page::first(50));
+    let rows: Vec<_> = (0..50).map(row).collect();
+    let last_seq = rows[49].seq;
+    msg(
+        &mut app,
+        Msg::HistoryPage {
+            id: *id,
+            page: *page,
+            result: Ok((rows, 1_000_000)),
+        },
+    );
+    app.focus = Pane::History;
+    for _ in 0..49 {
+        assert!(press(&mut app, KeyCode::Down).is_empty());
+    }
+    let fx = press(&mut app, KeyCode::Down);
+    let Some(Effect::LoadHistory { id, page, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(page.before, Some(last_seq));
+    let rows2: Vec<_> = (50..100).map(row).collect();
+    msg(
+        &mut app,
+        Msg::HistoryPage {
+            id: *id,
+            page: *page,
+            result: Ok((rows2, 1_000_000)),
+        },
+    );
+    assert_eq!(app.history.rows.len(), 50);
+    assert_eq!(app.history.page_start(), 50);
+    let fx = press(&mut app, KeyCode::Up);
+    assert!(matches!(
+        fx.first(),
+        Some(Effect::LoadHistory {
+            page: Page { before: None, .. },
+            ..
+        })
+    ));
+}
+
+#[test]
+fn history_search_is_typed_and_state_filter_cycles() {
+    let mut app = app();
+    app.focus = Pane::History;
+    press(&mut app, KeyCode::Char('/'));
+    let fx = type_text(&mut app, "q3a");
+    assert!(!app.quit);
+    let Some(Effect::LoadHistory { filter, .. }) = fx.last() else {
+        panic!()
+    };
+    assert_eq!(filter.search.as_deref(), Some("q3a"));
+    press(&mut app, KeyCode::Enter);
+    let fx = press(&mut app, KeyCode::Char('s'));
+    let Some(Effect::LoadHistory { filter, .. }) = fx.last() else {
+        panic!()
+    };
+    assert!(
+        filter.states.contains(&LocalState::Unknown)
+            && !filter.states.contains(&LocalState::Completed)
+    );
+    let fx = press(&mut app, KeyCode::Esc);
+    let Some(Effect::LoadHistory { filter, .. }) = fx.last() else {
+        panic!()
+    };
+    assert_eq!(*filter, Default::default());
+}
+
+#[test]
+fn a_click_focuses_the_pane_and_selects_the_history_row() {
+    let mut app = app();
+    let fx = app.start();
+    let Some(Effect::LoadHistory { id, page, .. }) = fx.last() else {
+        panic!()
+    };
+    msg(
+        &mut app,
+        Msg::HistoryPage {
+            id: *id,
+            page: *page,
+            result: Ok(((0..10).map(row).collect(), 10)),
+        },
+    );
+    // History takes the bottom of a 100x30 screen; after focusing it grows, so click twice.
+    let click = |row| {
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut app, click(27));
+    assert_eq!(app.focus, Pane::History);
+    update(&mut app, click(16));
+    assert!(app.history.selected > 0);
+    update(&mut app, click(3));
+    assert_eq!(app.focus, Pane::Account);
+}
+
+#[test]
+fn key_overrides_apply_to_the_app() {
+    let keys = BTreeMap::from([("quit".to_string(), "x".to_string())]);
+    let mut app = app();
+    app.keymap = Keymap::with_overrides(&keys).unwrap();
+    app.focus = Pane::Live;
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Char('x'));
+    assert!(app.quit);
+}
+
+#[test]
+fn quitting_while_sending_asks_twice() {
+    let mut app = app();
+    to_review(&mut app);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit && app.quit_armed);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
