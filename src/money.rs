@@ -37,19 +37,38 @@ impl Amount {
         if !well_formed {
             return Err(AmountError::NotANumber(text.to_string()));
         }
-        let parsed = if t.contains(['e', 'E']) {
-            Decimal::from_scientific(t)
-        } else {
-            Decimal::from_str_exact(t)
-        };
-        parsed.map(Amount).map_err(|e| {
+        let classify = |e: rust_decimal::Error| {
             let msg = e.to_string().to_lowercase();
             if msg.contains("overflow") || msg.contains("precision") || msg.contains("underflow") {
                 AmountError::OutOfRange(text.to_string())
             } else {
                 AmountError::NotANumber(text.to_string())
             }
-        })
+        };
+        let Some((mantissa, exponent)) = t.split_once(['e', 'E']) else {
+            return Decimal::from_str_exact(t).map(Amount).map_err(classify);
+        };
+        // `Decimal::from_scientific` rounds a long mantissa; scale it exactly instead.
+        let mut m = Decimal::from_str_exact(mantissa).map_err(classify)?;
+        let exp: i64 = exponent
+            .parse()
+            .map_err(|_| AmountError::NotANumber(text.to_string()))?;
+        let out_of_range = || AmountError::OutOfRange(text.to_string());
+        if exp < 0 {
+            let scale = i64::from(m.scale()) - exp;
+            if scale > 28 {
+                return Err(out_of_range());
+            }
+            m.set_scale(scale as u32).map_err(|_| out_of_range())?;
+        } else {
+            let shift = u32::try_from(exp).map_err(|_| out_of_range())?;
+            let down = shift.min(m.scale());
+            m.set_scale(m.scale() - down).map_err(|_| out_of_range())?;
+            for _ in 0..(shift - down) {
+                m = m.checked_mul(Decimal::TEN).ok_or_else(out_of_range)?;
+            }
+        }
+        Ok(Amount(m))
     }
 
     pub fn is_positive(&self) -> bool {
@@ -136,6 +155,17 @@ mod tests {
         let s: Amount = serde_json::from_str("\"42.00\"").unwrap();
         assert_eq!(s.to_string(), "42.00");
         assert!(!Amount::parse("-5").unwrap().is_positive());
+    }
+
+    #[test]
+    fn exponents_never_round_silently() {
+        assert!(Amount::parse("0.00000000000000000000000000001e0").is_err());
+        assert!(Amount::parse("1.00000000000000000000000000001e0").is_err());
+        assert_eq!(Amount::parse("1.5e2").unwrap().to_string(), "150");
+        assert_eq!(Amount::parse("15e-1").unwrap().to_string(), "1.5");
+        assert!(Amount::parse("1e40").is_err());
+        assert!(Amount::parse("1e-40").is_err());
+        assert!(Amount::parse("1e99999999999").is_err());
     }
 
     #[test]

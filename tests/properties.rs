@@ -3,8 +3,7 @@
 //! arbitrary and adversarial input. None of it may panic, amounts must keep their exact digits,
 //! and no answer may be taken for success unless it says COMPLETED.
 //!
-//! Properties that currently fail are `#[ignore = "bug: ..."]`, with the minimal failing input in
-//! a comment; run them with `cargo test --test properties -- --ignored`.
+//! The comments beside some properties give the minimal inputs that once failed them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -442,7 +441,6 @@ proptest! {
     // first element of an array as `data`). `state_for` then says Completed for a 2xx whose
     // body is a bare JSON array.
     #[test]
-    #[ignore = "bug: a JSON array body is read positionally as an ExecutionResponse"]
     fn a_json_array_body_is_never_read_as_an_execution(
         items in prop::collection::vec(json_tree(EXECUTION_FIELDS), 0..4),
         word in status_word(),
@@ -682,7 +680,6 @@ proptest! {
     // 12345678901234567890123456790. `Amount::parse` sends exponent forms to
     // `Decimal::from_scientific`, whose base goes through the rounding `Decimal::from_str`.
     #[test]
-    #[ignore = "bug: amounts in exponent form with more than 28 digits are silently rounded"]
     fn amount_parse_never_rounds_silently((text, value) in number_text()) {
         if let Ok(a) = Amount::parse(&text) {
             prop_assert_eq!(normalized_decimal(a.0), value, "{} was read as {}", text, a);
@@ -839,7 +836,6 @@ proptest! {
     // gives the field "" (shown as `body`) instead of "path": `parse_error_body` skips every
     // leading location word, not just the first `body`.
     #[test]
-    #[ignore = "bug: a 422 loc whose field is named path/query/header/body loses that name"]
     fn fastapi_422_field_named_like_a_location_is_kept(
         items in prop::collection::vec(
             fastapi_item(prop_oneof![
@@ -1384,7 +1380,6 @@ proptest! {
     // the duration with chrono's panicking constructors and subtracts it without `checked_sub`,
     // so `history --since 100000000d` dies in a panic instead of exiting 2 with a usage error.
     #[test]
-    #[ignore = "bug: parse_since panics on large relative amounts such as 100000000d"]
     fn parse_since_never_panics_on_large_relative_amounts(
         text in "[0-9]{6,19}[mhdw]",
         now in utc_time(),
@@ -1395,7 +1390,6 @@ proptest! {
     // Minimal failing input: "-1d" is accepted and gives a time one day after now, so
     // `history --since -1d` silently shows nothing instead of reporting bad usage.
     #[test]
-    #[ignore = "bug: parse_since accepts negative amounts and returns a time in the future"]
     fn relative_since_is_never_after_now(
         n in -100_000i64..100_000,
         unit in select(&['m', 'h', 'd', 'w'][..]),

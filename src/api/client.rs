@@ -261,7 +261,21 @@ fn interpret<T: DeserializeOwned>(
 ) -> Result<Answer<T>, ApiError> {
     let code = status.as_u16();
     if status.is_success() {
-        return match serde_json::from_str::<T>(unwrap_data(&raw)) {
+        let inner = unwrap_data(&raw);
+        if !inner.trim_start().starts_with('{') {
+            // serde would read a struct from an array field by field: `[null,"COMPLETED"]`
+            // must never become a completed payout.
+            return Err(ApiError::BadBody {
+                status: code,
+                reason: if raw.trim().is_empty() {
+                    "the body is empty".into()
+                } else {
+                    "the body is not a JSON object".into()
+                },
+                snippet: snippet(&raw),
+            });
+        }
+        return match serde_json::from_str::<T>(inner) {
             Ok(body) => Ok(Answer {
                 http_status: code,
                 body,
@@ -427,6 +441,21 @@ mod tests {
         assert!(matches!(e, ApiError::BadBody { status: 200, .. }));
         let e = interp(200, "").unwrap_err();
         assert!(e.to_string().contains("empty"));
+    }
+
+    #[test]
+    fn a_json_array_is_never_read_as_an_execution() {
+        for body in [
+            r#"[null,"COMPLETED"]"#,
+            r#"[{"status":"COMPLETED"}]"#,
+            r#"{"data":[1]}"#,
+        ] {
+            match interp(200, body) {
+                Err(ApiError::BadBody { .. }) => {}
+                Ok(a) => assert_ne!(a.body.status.as_deref(), Some("COMPLETED"), "{body}"),
+                Err(e) => panic!("{body}: {e}"),
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub fn opt_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Err
 
 /// Parses a vendor body that is either bare or wrapped as `{"data": {...}}`.
 pub fn unwrap_data(body: &str) -> &str {
+    // Only an object can be a wrapper (serde reads a struct from an array field by field).
+    if !body.trim_start().starts_with('{') {
+        return body;
+    }
     #[derive(Deserialize)]
     struct Probe<'a> {
         #[serde(borrow, default)]

@@ -40,6 +40,7 @@ pub struct CreateSessionRequest {
 /// A payout session as the API answers it. `id` comes back as an integer on some calls and as a
 /// string on others; it is kept as text because it goes out as a string on execute.
 #[derive(Deserialize, Debug, Clone, Default, PartialEq)]
+#[serde(remote = "Self")]
 pub struct PayoutSession {
     #[serde(default, deserialize_with = "opt_text")]
     pub id: Option<String>,
@@ -109,6 +110,7 @@ pub struct Device {
 
 /// The answer to execute, and to `GET /{v}/status/payout/{reference_id}`.
 #[derive(Deserialize, Debug, Clone, Default)]
+#[serde(remote = "Self")]
 pub struct ExecutionResponse {
     #[serde(default, deserialize_with = "opt_text")]
     pub reference_id: Option<String>,
@@ -135,6 +137,34 @@ pub struct ExecutionResponse {
     #[serde(default, deserialize_with = "opt_bool")]
     pub requires_action: Option<bool>,
 }
+
+/// Answers are JSON objects. serde's derived readers also take an array, field by field, which
+/// would read `[null, "COMPLETED"]` as a completed payout; these impls accept objects only.
+macro_rules! object_only {
+    ($t:ty) => {
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct ObjectOnly;
+                impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+                    type Value = $t;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a JSON object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> Result<$t, A::Error> {
+                        <$t>::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    }
+                }
+                d.deserialize_map(ObjectOnly)
+            }
+        }
+    };
+}
+
+object_only!(ExecutionResponse);
+object_only!(PayoutSession);
 
 fn opt_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
     Ok(opt_text(d)?.map(SecretString::from))
@@ -247,12 +277,11 @@ pub fn parse_error_body(body: &str) -> (Option<String>, Vec<FieldError>) {
                             .collect()
                     })
                     .unwrap_or_default();
-                let field = loc
-                    .iter()
-                    .skip_while(|p| matches!(p.as_str(), "body" | "query" | "path" | "header"))
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(".");
+                // Only the first part says where (`body`, `query`...); a field may be named `path`.
+                let skip = usize::from(loc.first().is_some_and(|p| {
+                    matches!(p.as_str(), "body" | "query" | "path" | "header" | "cookie")
+                }));
+                let field = loc[skip..].join(".");
                 let msg = item
                     .get("msg")
                     .and_then(|m| m.as_str())
@@ -321,6 +350,15 @@ mod tests {
         assert_eq!(r.payer_amount.unwrap().to_string(), "123.10");
         assert_eq!(r.payee_amount.unwrap().to_string(), "22965.255");
         assert!(r.rate().is_some());
+    }
+
+    #[test]
+    fn arrays_are_never_read_as_answers() {
+        assert!(serde_json::from_str::<ExecutionResponse>(r#"[null,"COMPLETED"]"#).is_err());
+        assert!(serde_json::from_str::<PayoutSession>(r#"["42"]"#).is_err());
+        let ok: ExecutionResponse =
+            serde_json::from_str(r#"{"status":"COMPLETED","payer_amount":1.10}"#).unwrap();
+        assert_eq!(ok.payer_amount.unwrap().to_string(), "1.10");
     }
 
     #[test]

@@ -20,14 +20,19 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic())
         && let Ok(n) = t[..t.len() - 1].parse::<i64>()
     {
+        if n < 0 {
+            return Err(bad());
+        }
         let d = match unit {
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            'w' => Duration::weeks(n),
+            'm' => Duration::try_minutes(n),
+            'h' => Duration::try_hours(n),
+            'd' => Duration::try_days(n),
+            'w' => Duration::try_weeks(n),
             _ => return Err(bad()),
         };
-        return Ok(now - d);
+        return d
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| format!("since: `{text}` reaches too far back"));
     }
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc());
@@ -124,5 +129,8 @@ mod tests {
                 .starts_with("since:")
         );
         assert!(parse_since("5x", now).is_err());
+        assert!(parse_since("-1d", now).is_err());
+        assert!(parse_since("9999999999999h", now).is_err());
+        assert!(parse_since("100000000d", now).is_err());
     }
 }

@@ -305,15 +305,16 @@ impl Journal {
     }
 }
 
-/// `231771234567` → `2317•••4567`: the first 4 and last 4 characters. Inputs shorter than 9
-/// characters would show almost everything, so they are masked whole.
+/// `231771234567` → `2317•••4567`: at most the first 4 and last 4 characters, and never more
+/// than half of a shorter number. Inputs shorter than 9 characters are masked whole.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
     if chars.len() < 9 {
         return "•".repeat(chars.len().max(3));
     }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
+    let keep = ((chars.len() - 4) / 2).min(4);
+    let head: String = chars[..keep].iter().collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
     format!("{head}•••{tail}")
 }
 

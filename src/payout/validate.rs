@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
+pub use crate::journal::mask_phone;
 use crate::money::Amount;
 
 /// What the operator asked for, as typed.
@@ -53,17 +54,6 @@ impl Payee {
             Payee::UserId(u) => format!("user {u}"),
         }
     }
-}
-
-/// `231771234567` → `2317•••4567`. Short numbers are masked whole.
-pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 9 {
-        return "•".repeat(chars.len().max(3));
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}•••{tail}")
 }
 
 /// A payout that passed every local check.
@@ -315,6 +305,7 @@ mod tests {
     #[test]
     fn phones_are_masked_for_storage() {
         assert_eq!(mask_phone("231771234567"), "2317•••4567");
+        assert_eq!(mask_phone("123456789"), "12•••89");
         assert_eq!(mask_phone("12345"), "•••••");
         assert_eq!(Payee::UserId("u-9".into()).masked(), "user u-9");
     }
