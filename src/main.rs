@@ -23,10 +23,7 @@ fn main() {
     let code = runtime.block_on(async {
         match cli::run(&args, &paths).await {
             Some(code) => code,
-            None => {
-                eprintln!("the console screen is not built yet: use a command (see --help)");
-                2
-            }
+            None => payout_console::tui::run(&args, &paths).await,
         }
     });
     drop(runtime);
