@@ -44,12 +44,26 @@ fn detect_local_ip(api_base: &str) -> Option<String> {
     Some(sock.local_addr().ok()?.ip().to_string())
 }
 
-/// The OS user running the console, for the history.
+/// The OS user running the console, for the history: `$USER`, else the passwd entry of this
+/// process's uid (services and tmux sessions often run without `$USER`).
 pub fn os_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(user_from_passwd)
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn user_from_passwd() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut parts = line.split(':');
+        let name = parts.next()?;
+        let id: u32 = parts.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
 }
 
 #[cfg(test)]
