@@ -343,10 +343,13 @@ pub fn session_command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Some(i) if i + 1 < fields.len() => app.session.field = Some(fields[i + 1]),
             Some(_) => {
                 if ensure_session(app, &mut fx) {
+                    app.notice = None;
                     app.focus_pane(Pane::Passcode);
                 } else if app.account.problem.is_some() {
+                    super::review::problems_notice(app);
                     app.focus_pane(Pane::Account);
                 } else {
+                    super::review::problems_notice(app);
                     focus_first_problem(app);
                 }
             }

@@ -111,48 +111,49 @@ fn defaults() -> Vec<Binding> {
     let p = Key::plain;
     let c = Key::ch;
     type Row = (&'static str, Cmd, Ctx, Vec<Key>, &'static str, bool);
+    // Descriptions read "footer text; more for the help overlay".
     let rows: Vec<Row> = vec![
-        ("quit", Quit, Global, vec![c('q')], "quit (outside text fields)", true),
-        ("force_quit", ForceQuit, Global, vec![Key::ctrl('c')], "quit from anywhere", false),
-        ("help", Help, Global, vec![c('?'), p(K::F(1))], "show or hide every key", true),
+        ("quit", Quit, Global, vec![c('q')], "quit; outside text fields (a payout being sent asks twice)", true),
+        ("force_quit", ForceQuit, Global, vec![Key::ctrl('c')], "quit; from anywhere, even a text field", false),
+        ("help", Help, Global, vec![c('?'), p(K::F(1))], "help; every key of every pane", true),
         ("next_pane", NextPane, Global, vec![p(K::Tab)], "next pane", true),
         ("prev_pane", PrevPane, Global, vec![p(K::BackTab)], "previous pane", false),
-        ("up", Up, Global, vec![p(K::Up), c('k')], "move up (previous field)", false),
-        ("down", Down, Global, vec![p(K::Down), c('j')], "move down (next field)", false),
-        ("select", Select, Account, vec![p(K::Enter)], "use the highlighted account", true),
-        ("filter", Filter, Account, vec![c('/')], "filter the accounts", true),
-        ("back", Back, Account, vec![p(K::Esc)], "clear the filter", false),
-        ("select", Select, Session, vec![p(K::Enter)], "next field; on the last, create the session", true),
-        ("session_mode", SessionMode, Session, vec![Key::ctrl('s')], "new session / existing session ID", true),
-        ("execute", Execute, Session, vec![Key::ctrl('x')], "review the payout", true),
-        ("back", Back, Session, vec![p(K::Esc)], "leave the field", false),
-        ("select", Select, Passcode, vec![p(K::Enter)], "next field; on the last, review", true),
-        ("toggle_payee", TogglePayee, Passcode, vec![Key::ctrl('t')], "phone / user_id", true),
-        ("new_reference", NewReference, Passcode, vec![Key::ctrl('n')], "new reference_id", true),
-        ("execute", Execute, Passcode, vec![Key::ctrl('x')], "review the payout", true),
-        ("back", Back, Passcode, vec![p(K::Esc)], "leave the field", false),
-        ("confirm", Confirm, Review, vec![p(K::Enter)], "send the payout", true),
-        ("override", Override, Review, vec![Key::ctrl('o')], "send despite an unresolved payout to this account", true),
-        ("back", Back, Review, vec![p(K::Esc)], "back to the form, nothing sent", true),
-        ("stop_waiting", StopWaiting, Live, vec![p(K::Esc)], "stop waiting (the payout stays unresolved, never failed)", true),
-        ("check_status", CheckStatus, Live, vec![c('c')], "check the status now", true),
-        ("reveal_secret", RevealSecret, Live, vec![c('r')], "reveal or hide the client_secret", true),
-        ("copy_secret", CopySecret, Live, vec![c('y')], "copy the client_secret (OSC 52)", true),
-        ("support_bundle", SupportBundle, Live, vec![c('b')], "copy the support bundle (OSC 52)", false),
-        ("new_payout", NewPayout, Live, vec![c('n')], "start a new payout", true),
-        ("select", Select, History, vec![p(K::Enter)], "open the detail and event trail", true),
-        ("filter", Filter, History, vec![c('/')], "search reference, account, messages", true),
-        ("state_filter", StateFilter, History, vec![c('s')], "cycle the state filter", true),
-        ("check_status", CheckStatus, History, vec![c('c')], "check the status now (rows not final)", true),
-        ("export_csv", ExportCsv, History, vec![c('e')], "export the filtered rows to CSV", true),
-        ("refresh", Refresh, History, vec![Key::ctrl('l')], "reload from the history", false),
+        ("up", Up, Global, vec![p(K::Up), c('k')], "up; previous row or field (k only outside text fields)", false),
+        ("down", Down, Global, vec![p(K::Down), c('j')], "down; next row or field (j only outside text fields)", false),
+        ("select", Select, Account, vec![p(K::Enter)], "use account; the highlighted one, or type an ID by hand", true),
+        ("filter", Filter, Account, vec![c('/')], "filter; by ID, label, provider or currency", true),
+        ("back", Back, Account, vec![p(K::Esc)], "clear filter", true),
+        ("select", Select, Session, vec![p(K::Enter)], "next; the next field, and on the last one create the session", true),
+        ("session_mode", SessionMode, Session, vec![Key::ctrl('s')], "new/existing; create a session, or enter an existing session ID", true),
+        ("execute", Execute, Session, vec![Key::ctrl('x')], "review; check the whole form and show what will be sent", true),
+        ("back", Back, Session, vec![p(K::Esc)], "leave field; so single keys work as shortcuts again", true),
+        ("select", Select, Passcode, vec![p(K::Enter)], "next; the next field, and on the last one review the payout", true),
+        ("toggle_payee", TogglePayee, Passcode, vec![Key::ctrl('t')], "phone/user_id; which one identifies the payee", true),
+        ("new_reference", NewReference, Passcode, vec![Key::ctrl('n')], "new reference; a fresh reference_id (a new payment)", true),
+        ("execute", Execute, Passcode, vec![Key::ctrl('x')], "review; check the whole form and show what will be sent", true),
+        ("back", Back, Passcode, vec![p(K::Esc)], "leave field; so single keys work as shortcuts again", true),
+        ("confirm", Confirm, Review, vec![p(K::Enter)], "send; execute the payout shown, once", true),
+        ("override", Override, Review, vec![Key::ctrl('o')], "send anyway; despite an unresolved payout to this account", true),
+        ("back", Back, Review, vec![p(K::Esc)], "back; to the form, nothing is sent", true),
+        ("stop_waiting", StopWaiting, Live, vec![p(K::Esc)], "stop waiting; the payout stays unresolved (unknown), never failed", true),
+        ("check_status", CheckStatus, Live, vec![c('c')], "check status; ask the status endpoint now, and follow again if not final", true),
+        ("reveal_secret", RevealSecret, Live, vec![c('r')], "reveal; show or hide the client_secret (recorded)", true),
+        ("copy_secret", CopySecret, Live, vec![c('y')], "copy secret; the client_secret, with OSC 52 (recorded)", true),
+        ("support_bundle", SupportBundle, Live, vec![c('b')], "support bundle; write it to the data dir and copy it (OSC 52)", false),
+        ("new_payout", NewPayout, Live, vec![c('n')], "new payout; new reference, code wiped, pick the account", true),
+        ("select", Select, History, vec![p(K::Enter)], "detail; the execution and its event trail", true),
+        ("filter", Filter, History, vec![c('/')], "search; reference, session, account, messages", true),
+        ("state_filter", StateFilter, History, vec![c('s')], "state; all, not final, then each state", true),
+        ("check_status", CheckStatus, History, vec![c('c')], "check status; of the selected row, when not final", true),
+        ("export_csv", ExportCsv, History, vec![c('e')], "export CSV; the filtered rows, into the data dir", true),
+        ("refresh", Refresh, History, vec![Key::ctrl('l')], "reload; this page from the history", false),
         ("page_up", PageUp, History, vec![p(K::PageUp)], "page up", false),
-        ("page_down", PageDown, History, vec![p(K::PageDown)], "page down", false),
-        ("top", Top, History, vec![p(K::Home)], "newest", false),
-        ("bottom", Bottom, History, vec![p(K::End)], "end of this page", false),
-        ("back", Back, History, vec![p(K::Esc)], "clear the filters", false),
-        ("check_status", CheckStatus, Detail, vec![c('c')], "check the status now", true),
-        ("support_bundle", SupportBundle, Detail, vec![c('b')], "copy the support bundle (OSC 52)", true),
+        ("page_down", PageDown, History, vec![p(K::PageDown)], "page down; loads the next page at the end", false),
+        ("top", Top, History, vec![p(K::Home)], "newest; back to the first page", false),
+        ("bottom", Bottom, History, vec![p(K::End)], "last row; of this page", false),
+        ("back", Back, History, vec![p(K::Esc)], "clear filters", true),
+        ("check_status", CheckStatus, Detail, vec![c('c')], "check status; ask the status endpoint now", true),
+        ("support_bundle", SupportBundle, Detail, vec![c('b')], "support bundle; write it to the data dir and copy it (OSC 52)", true),
         ("back", Back, Detail, vec![p(K::Esc)], "close", true),
         ("back", Back, Ctx::Help, vec![p(K::Esc)], "close", true),
     ];
@@ -370,10 +371,17 @@ pub fn keys_text(keys: &[Key]) -> String {
         .join("/")
 }
 
-/// The footer form of a description: up to the first `;` or `(`.
-fn short(desc: &'static str) -> &'static str {
-    let end = desc.find([';', '(']).unwrap_or(desc.len());
-    desc[..end].trim_end()
+/// The footer form of a description: up to the first `;`.
+pub fn short(desc: &'static str) -> &'static str {
+    desc.split(';').next().unwrap_or(desc).trim_end()
+}
+
+/// The help form of a description: `short — detail`.
+pub fn long(desc: &'static str) -> String {
+    match desc.split_once(';') {
+        Some((s, more)) => format!("{s} —{more}"),
+        None => desc.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -43,17 +43,23 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     use Constraint::{Fill, Length};
     let [header, body, notice, footer] =
         Layout::vertical([Length(1), Fill(1), Length(1), Length(1)]).areas(area);
-    let history_h = if app.focus == Pane::History {
-        body.height * 3 / 5
-    } else {
-        (body.height * 2 / 5).max(8)
+    let history_h = match app.focus {
+        Pane::History => body.height * 3 / 5,
+        Pane::Live if app.live.is_some() => (body.height / 4).max(6),
+        _ => (body.height * 2 / 5).max(8),
     };
     let [top, history] = Layout::vertical([Fill(1), Length(history_h)]).areas(body);
     let left_w = (top.width * 2 / 5).max(32);
     let [left, right] = Layout::horizontal([Length(left_w), Fill(1)]).areas(top);
-    let [account, session] = Layout::vertical([Fill(1), Length(7)]).areas(left);
+    // Room for amount, currency and the status, plus a line per problem.
+    let session_h = 5 + app.session.problems.len().min(3) as u16;
+    let [account, session] = Layout::vertical([Fill(1), Length(session_h)]).areas(left);
     let compact = app.live.is_some() && app.focus != Pane::Passcode;
-    let passcode_h = if compact { 5 } else { 9 };
+    let passcode_h = if compact {
+        5
+    } else {
+        9 + app.passcode.problems.len().min(3) as u16
+    };
     let [passcode, live] = Layout::vertical([Length(passcode_h), Fill(1)]).areas(right);
     Some(Areas {
         header,

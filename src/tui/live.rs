@@ -300,6 +300,26 @@ fn new_payout(app: &mut App) -> Vec<Effect> {
     vec![Effect::LoadRecentAccounts]
 }
 
+/// The notice when the payout on the Live pane ends: its state, in words.
+fn announce(app: &mut App) {
+    let Some(e) = &app.live else { return };
+    let short = &e.reference[..e.reference.len().min(8)];
+    let text = match e.state {
+        LocalState::Completed => format!("payout {short} to account {} completed", e.account),
+        LocalState::Failed => format!("payout {short} failed: see the gateway message"),
+        LocalState::Rejected => format!("payout {short} rejected: nothing executed"),
+        LocalState::ActionRequired => {
+            format!("payout {short} needs card authentication (3-D Secure)")
+        }
+        st => format!("payout {short} is {st}: not final"),
+    };
+    match e.state {
+        LocalState::Completed => app.info(text),
+        LocalState::Failed | LocalState::Rejected => app.error(text),
+        _ => app.warn(text),
+    }
+}
+
 /// Reports about executions: update the Live pane when it is about its payout, and the
 /// history in every case.
 pub fn on_execution_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -317,9 +337,13 @@ pub fn on_execution_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Row(row) => {
             if let Some(e) = app.live.as_mut().filter(|_| mine) {
+                let before = e.state;
                 e.apply_row(&row);
                 if e.state.is_final() && e.phase == Phase::Following {
                     e.phase = Phase::Done;
+                }
+                if e.state != before {
+                    announce(app);
                 }
             }
             app.history.replace_row(row);
@@ -346,6 +370,11 @@ pub fn on_execution_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
                         } else {
                             Phase::Following
                         };
+                        if e.state.is_final()
+                            || matches!(e.state, LocalState::ActionRequired | LocalState::Unknown)
+                        {
+                            announce(app);
+                        }
                     }
                     Err(err) => {
                         e.phase = Phase::NotSent(err.clone());
@@ -368,6 +397,7 @@ pub fn on_execution_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
                         } else {
                             Phase::Stopped
                         };
+                        announce(app);
                     }
                     Err(err) => {
                         e.phase = Phase::Stopped;

@@ -46,6 +46,32 @@ pub fn last4(account: &str) -> String {
     chars[chars.len().saturating_sub(4)..].iter().collect()
 }
 
+/// "N problem(s): the first one, in full" on the notice line (the fields show them clipped).
+pub fn problems_notice(app: &mut App) {
+    let mut all: Vec<(&str, String)> = Vec::new();
+    if let Some(p) = &app.account.problem {
+        all.push(("account", p.clone()));
+    }
+    let s = &app.session;
+    for f in s.fields() {
+        if let Some(p) = s.problems.get(f.name()) {
+            all.push((f.name(), p.clone()));
+        }
+    }
+    if let Some(p) = s.problems.get("session") {
+        all.push(("session", p.clone()));
+    }
+    for name in ["phone", "user_id", "code", "reference"] {
+        if let Some(p) = app.passcode.problems.get(name) {
+            all.push((name, p.clone()));
+        }
+    }
+    if let Some((field, first)) = all.first() {
+        let text = format!("{} problem(s), nothing sent · {field}: {first}", all.len());
+        app.error(text);
+    }
+}
+
 /// Validates the whole form; on success opens the review (creating the session when needed),
 /// otherwise marks every problem beside its field and focuses the first.
 pub fn open_review(app: &mut App) -> Vec<Effect> {
@@ -114,10 +140,7 @@ pub fn open_review(app: &mut App) -> Vec<Effect> {
     let session_problems = !app.session.problems.is_empty();
     let passcode_problems = !app.passcode.problems.is_empty();
     if !account_ok || session_problems || passcode_problems {
-        let n = app.session.problems.len() + app.passcode.problems.len() + usize::from(!account_ok);
-        app.error(format!(
-            "{n} problem(s): fix the marked fields; nothing was sent"
-        ));
+        problems_notice(app);
         if !account_ok {
             app.focus_pane(Pane::Account);
         } else if session_problems {
@@ -208,9 +231,15 @@ fn refusal(app: &App, r: &Review) -> Option<String> {
         let typed = r.typed.trimmed();
         let amount = info.amount.or_else(|| Amount::parse(s.amount.value()).ok());
         let amount_ok = amount.is_some_and(|a| Amount::parse(typed).is_ok_and(|t| t == a));
-        if typed.is_empty() || (typed != last4(account) && !amount_ok) {
+        if typed.is_empty() {
             return Some(format!(
-                "LIVE: type the account's last 4 characters ({}) or the amount to confirm",
+                "LIVE: first type the account's last 4 characters ({}) or the amount",
+                last4(account)
+            ));
+        }
+        if typed != last4(account) && !amount_ok {
+            return Some(format!(
+                "`{typed}` is neither the account's last 4 characters ({}) nor the amount: nothing sent",
                 last4(account)
             ));
         }

@@ -7,7 +7,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
 use crate::tui::app::App;
-use crate::tui::keymap::{Ctx, keys_text};
+use crate::tui::keymap::{Ctx, keys_text, long};
 use crate::tui::layout::centered;
 
 /// The help text, one line per binding, grouped by pane.
@@ -26,7 +26,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         for b in rows {
             out.push(Line::from(vec![
                 Span::styled(format!("   {:<14}", keys_text(&b.keys)), t.key()),
-                Span::raw(b.desc.to_string()),
+                Span::raw(long(b.desc)),
                 Span::styled(format!("  [{}]", b.name), t.muted()),
             ]));
         }

@@ -61,16 +61,14 @@ fn phase_line(app: &App, e: &Execution, t: &Theme) -> Line<'static> {
     let spin = spinner(app.now);
     match &e.phase {
         Phase::Sending => {
-            let elapsed = app.now - e.started;
             let timeout = chrono::Duration::from_std(e.timeout).unwrap_or_default();
             let left = timeout - (app.now - e.attempt_started);
             Line::styled(
                 format!(
-                    " {spin} sending · attempt {} · {} elapsed · timeout in {} · {} stop waiting",
+                    " {spin} sending, attempt {} · {} · times out in {}",
                     e.attempt.max(1),
-                    secs(elapsed),
+                    secs(app.now - e.started),
                     secs(left),
-                    key(app, Cmd::StopWaiting)
                 ),
                 t.warn(),
             )
@@ -86,28 +84,27 @@ fn phase_line(app: &App, e: &Execution, t: &Theme) -> Line<'static> {
         Phase::Following => {
             let last = e
                 .last_poll
-                .map(|p| format!(" · last {}", p.format("%H:%M:%S")))
+                .map(|p| format!(", last {}", p.format("%H:%M:%S")))
                 .unwrap_or_default();
             Line::styled(
                 format!(
-                    " {spin} following the status · {} poll(s){last} · {} elapsed · {} stop",
+                    " {spin} following the status · {} poll(s){last} · {}",
                     e.polls,
                     clock((app.now - e.started).num_seconds()),
-                    key(app, Cmd::StopWaiting)
                 ),
                 t.label(),
             )
         }
         Phase::Stopped => Line::styled(
             format!(
-                " stopped watching: the payout is {}, not final · {} checks the status",
+                " stopped watching: {} is not final · {} checks the status",
                 e.state,
                 key(app, Cmd::CheckStatus)
             ),
             t.warn(),
         ),
         Phase::Done => Line::styled(
-            format!(" final · {} new payout", key(app, Cmd::NewPayout)),
+            format!(" final · {} starts a new payout", key(app, Cmd::NewPayout)),
             t.muted(),
         ),
         Phase::NotSent(why) => Line::styled(format!(" ✗ not sent: {why}"), t.error()),
@@ -132,27 +129,29 @@ fn lines(app: &App, e: &Execution, t: &Theme) -> Vec<Line<'static>> {
             .push(Span::styled(format!("  http {code}"), t.muted()));
     }
     out.push(status);
-    if e.state == LocalState::ActionRequired || e.secret.is_some() {
-        if e.state == LocalState::ActionRequired {
-            out.push(Line::styled(
-                " ACTION REQUIRED: card authentication (3-D Secure) must be completed with the client_secret; the status is followed until final",
-                t.state(LocalState::ActionRequired),
-            ));
-        }
+    if e.state == LocalState::ActionRequired {
+        out.push(Line::styled(
+            " ACTION REQUIRED: complete the card authentication (3-D Secure) with the client_secret; the status is followed until final",
+            t.state(LocalState::ActionRequired),
+        ));
+    }
+    if e.secret.is_some() || e.secret_hint.is_some() {
         let shown = match (&e.secret, e.revealed) {
             (Some(s), true) => Span::styled(s.expose_secret().to_string(), t.secret()),
             _ => Span::styled(masked_secret(e), t.secret()),
         };
         let mut line = kv("secret", shown, t);
-        line.spans.push(Span::styled(
-            format!(
-                "  {} {} · {} copy",
-                key(app, Cmd::RevealSecret),
-                if e.revealed { "hide" } else { "reveal" },
-                key(app, Cmd::CopySecret)
-            ),
-            t.muted(),
-        ));
+        if e.secret.is_some() {
+            line.spans.push(Span::styled(
+                format!(
+                    "  {} {} · {} copy",
+                    key(app, Cmd::RevealSecret),
+                    if e.revealed { "hide" } else { "reveal" },
+                    key(app, Cmd::CopySecret)
+                ),
+                t.muted(),
+            ));
+        }
         out.push(line);
     }
     if let Some(err) = &e.error {
@@ -173,54 +172,44 @@ fn lines(app: &App, e: &Execution, t: &Theme) -> Vec<Line<'static>> {
     if let Some(p) = &e.last_problem {
         out.push(kv("last poll", Span::styled(p.clone(), t.warn()), t));
     }
-    let account = match &e.account_label {
-        Some(l) => format!("{} ({l})", e.account),
-        None => e.account.clone(),
-    };
     out.push(kv("reference", Span::raw(e.reference.clone()), t));
     out.push(kv(
         "payout",
         Span::raw(format!(
-            "account {account} · session {} · payee {}",
-            e.session_id, e.payee
+            "account {} · session {} · payee {}",
+            e.account, e.session_id, e.payee
         )),
         t,
     ));
-    if let Some(f) = &e.fields {
-        out.push(kv(
-            "amounts",
-            Span::raw(format!(
-                "payer {} · payee {}",
-                money(f.payer_amount, &f.payer_currency),
-                money(f.payee_amount, &f.payee_currency)
-            )),
-            t,
-        ));
-        let rate = match (f.rate, &f.payer_currency, &f.payee_currency) {
-            (Some(r), Some(a), Some(b)) => format!("{r} {b} per {a}"),
-            (Some(r), _, _) => r.to_string(),
-            _ => "— (same currency)".into(),
-        };
-        out.push(kv(
-            "rate",
-            Span::raw(format!("{rate} · operation {}", opt(&f.operation_type))),
-            t,
-        ));
-        out.push(kv(
-            "provider tx",
-            Span::raw(opt(&f.provider_transaction_id)),
-            t,
-        ));
-        out.push(kv("gateway", Span::raw(opt(&f.gateway_message)), t));
-        out.push(kv("wallet", Span::raw(opt(&f.wallet_message)), t));
-        let ra = match f.requires_action {
-            Some(true) => "yes",
-            Some(false) => "no",
-            None => "—",
-        };
-        out.push(kv("req_action", Span::raw(ra.to_string()), t));
-    } else if let Some(a) = &e.amount {
-        out.push(kv("amount", Span::raw(format!("{a} (session)")), t));
-    }
+    let Some(f) = &e.fields else {
+        if let Some(a) = &e.amount {
+            out.push(kv("amount", Span::raw(format!("{a} (the session's)")), t));
+        }
+        return out;
+    };
+    let payer = money(f.payer_amount, &f.payer_currency);
+    let payee = money(f.payee_amount, &f.payee_currency);
+    let amounts = match (f.rate, &f.payer_currency, &f.payee_currency) {
+        (Some(r), Some(a), Some(b)) => format!("{payer} → {payee} · rate {r} {b}/{a}"),
+        _ if payer == payee => payer,
+        _ => format!("{payer} → {payee}"),
+    };
+    out.push(kv("amounts", Span::raw(amounts), t));
+    let ra = match f.requires_action {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "—",
+    };
+    out.push(kv(
+        "provider",
+        Span::raw(format!(
+            "{} · operation {} · requires_action {ra}",
+            opt(&f.provider_transaction_id),
+            opt(&f.operation_type)
+        )),
+        t,
+    ));
+    out.push(kv("gateway", Span::raw(opt(&f.gateway_message)), t));
+    out.push(kv("wallet", Span::raw(opt(&f.wallet_message)), t));
     out
 }

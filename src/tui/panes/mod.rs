@@ -70,6 +70,32 @@ pub fn field_line(
     Line::from(spans)
 }
 
+/// A form field: `label value  ✗ problem` on one line when it fits in `width`, else the problem
+/// on its own (clipped) line under the field. The field is always the first line returned.
+pub fn field_lines(
+    label: &str,
+    value: String,
+    active: bool,
+    problem: Option<&str>,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let width = width as usize;
+    let fits = problem
+        .is_none_or(|p| LABEL_W + value.chars().count().max(1) + 4 + p.chars().count() <= width);
+    if fits {
+        return vec![field_line(label, value, active, problem, theme)];
+    }
+    let mut out = vec![field_line(label, value, active, None, theme)];
+    if let Some(p) = problem {
+        out.push(Line::styled(
+            clip(&format!("{:w$}✗ {p}", "", w = LABEL_W), width),
+            theme.error(),
+        ));
+    }
+    out
+}
+
 /// `label      value` without editing.
 pub fn kv(label: &str, value: impl Into<Span<'static>>, theme: &Theme) -> Line<'static> {
     Line::from(vec![

@@ -3,13 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
-use ratatui::widgets::Paragraph;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{LABEL_W, block, cursor_at, field_line, kv};
+use super::{LABEL_W, block, cursor_at, field_lines, kv};
 use crate::tui::app::{App, Pane};
 use crate::tui::flow::PassField;
-use crate::tui::keymap::{Cmd, Ctx};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let t = &app.theme;
@@ -18,11 +17,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     let d = &app.env.device;
-    let compact = app.live.is_some() && app.focus != Pane::Passcode;
-    let payee_problem = p.problems.get(p.payee_name()).map(String::as_str);
-    let code_problem = p.problems.get("code").map(String::as_str);
     let mut lines = Vec::new();
-    if compact {
+    if app.live.is_some() && app.focus != Pane::Passcode {
+        // Folded while a payout is on the Live pane: what matters at a glance.
         lines.push(kv("reference", Span::raw(p.reference.to_string()), t));
         lines.push(kv(
             p.payee_name(),
@@ -44,30 +41,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     if active(PassField::Payee) {
         cursor_at(frame, inner, 0, LABEL_W + p.payee.cursor());
     }
-    lines.push(field_line(
+    lines.extend(field_lines(
         p.payee_name(),
         p.payee.value().to_string(),
         active(PassField::Payee),
-        payee_problem,
+        p.problems.get(p.payee_name()).map(String::as_str),
+        inner.width,
         t,
     ));
     if active(PassField::Code) {
-        cursor_at(frame, inner, 1, LABEL_W + p.code.len());
+        cursor_at(frame, inner, lines.len() as u16, LABEL_W + p.code.len());
     }
-    lines.push(field_line(
+    lines.extend(field_lines(
         "code",
         p.code.masked(),
         active(PassField::Code),
-        code_problem,
+        p.problems.get("code").map(String::as_str),
+        inner.width,
         t,
     ));
-    let new_ref = app.keymap.key_for(Ctx::Passcode, Cmd::NewReference);
-    let mut reference = kv("reference", Span::raw(p.reference.to_string()), t);
-    reference.spans.push(match p.problems.get("reference") {
-        Some(pr) => Span::styled(format!("  ✗ {pr}"), t.error()),
-        None => Span::styled(format!("  ({new_ref}: new)"), t.muted()),
-    });
-    lines.push(reference);
+    lines.push(kv("reference", Span::raw(p.reference.to_string()), t));
+    if let Some(pr) = p.problems.get("reference") {
+        lines.push(Line::styled(format!(" ✗ {pr}"), t.error()));
+    }
     lines.push(kv(
         "device",
         Span::styled(
@@ -79,13 +75,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
         ),
         t,
     ));
-    lines.push(kv(
-        "",
-        Span::styled(
-            format!("user_agent {} · client_ip {}", d.user_agent, d.client_ip),
-            t.muted(),
-        ),
-        t,
+    lines.push(Line::styled(
+        format!(" user_agent {} · client_ip {}", d.user_agent, d.client_ip),
+        t.muted(),
     ));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -4,33 +4,25 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{LABEL_W, block, clock, cursor_at, field_line, spinner};
+use super::{LABEL_W, block, clock, cursor_at, field_lines, spinner};
 use crate::tui::app::App;
 use crate::tui::flow::{SessionMode, SessionState};
-use crate::tui::keymap::{Cmd, Ctx};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     let t = &app.theme;
     let s = &app.session;
-    let outer = block("Session".into(), focused, t);
+    let account = app.account.chosen.as_ref().map(|c| c.id.as_str());
+    let title = match (s.mode, account) {
+        (SessionMode::New, Some(a)) => format!("Session · new, for account {a}"),
+        (SessionMode::New, None) => "Session · new".to_string(),
+        (SessionMode::Existing, _) => "Session · existing ID".to_string(),
+    };
+    let outer = block(title, focused, t);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
-    let switch = app.keymap.key_for(Ctx::Session, Cmd::SessionMode);
-    let account = app.account.chosen.as_ref().map(|c| c.id.as_str());
-    let mut lines = vec![Line::styled(
-        match (s.mode, account) {
-            (SessionMode::New, Some(a)) => {
-                format!(" new session for account {a} ({switch}: existing ID)")
-            }
-            (SessionMode::New, None) => {
-                format!(" new session: pick an account first ({switch}: existing ID)")
-            }
-            (SessionMode::Existing, _) => format!(" existing session ID ({switch}: create one)"),
-        },
-        t.muted(),
-    )];
+    let mut lines = Vec::new();
     for f in s.fields() {
         let active = focused && s.field == Some(*f);
         if active {
@@ -41,11 +33,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
                 LABEL_W + s.input(*f).cursor(),
             );
         }
-        lines.push(field_line(
+        lines.extend(field_lines(
             f.name(),
             s.input(*f).value().to_string(),
             active,
             s.problems.get(f.name()).map(String::as_str),
+            inner.width,
             t,
         ));
     }
@@ -53,7 +46,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, focused: bool) {
     if let Some(p) = s.problems.get("session") {
         lines.push(Line::styled(format!(" ✗ {p}"), t.error()));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    if account.is_none() && s.mode == SessionMode::New {
+        lines.push(Line::styled(" pick a payout account first", t.muted()));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn status_line(app: &App) -> Line<'static> {
