@@ -171,6 +171,15 @@ impl Execution {
                 self.secret = Some(s.clone());
             }
         }
+        self.forget_secret_when_final();
+    }
+
+    /// Once final the client_secret has no use left: it leaves memory (the hint stays).
+    fn forget_secret_when_final(&mut self) {
+        if self.state.is_final() {
+            self.secret = None;
+            self.revealed = false;
+        }
     }
 
     fn apply_row(&mut self, r: &ExecutionRow) {
@@ -185,6 +194,7 @@ impl Execution {
         if r.error.is_some() {
             self.error = r.error.clone();
         }
+        self.forget_secret_when_final();
     }
 }
 

@@ -369,6 +369,22 @@ fn requires_action_reveal_and_copy_are_recorded_as_events() {
             }
         ]
     ));
+    // Once final, the secret leaves memory; only its hint stays on screen.
+    msg(
+        &mut app,
+        Msg::Followed {
+            reference: r.clone(),
+            result: Ok(outcome(
+                &r,
+                LocalState::Completed,
+                Some(response("COMPLETED", false)),
+            )),
+        },
+    );
+    let live = app.live.as_ref().unwrap();
+    assert!(live.secret.is_none() && !live.revealed);
+    assert!(live.secret_hint.is_some());
+    assert!(press(&mut app, KeyCode::Char('y')).is_empty());
 }
 
 #[test]
