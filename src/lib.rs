@@ -4,9 +4,9 @@
 //! `payout`, the one place that decides what is sent, journaled and retried.
 
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod journal;
-pub mod cli;
 pub mod money;
 pub mod payout;
 pub mod sandbox;

@@ -6,7 +6,10 @@ use std::process::Command;
 #[test]
 fn twenty_killed_payouts_lose_nothing_and_never_execute_twice() {
     let out = Command::new("bash")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/crash_trials.sh"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/crash_trials.sh"
+        ))
         .arg("20")
         .env("PAYOUT_CONSOLE_BIN", env!("CARGO_BIN_EXE_payout-console"))
         .output()
