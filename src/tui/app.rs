@@ -478,7 +478,12 @@ fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::SessionCreated { id, result } => {
-            app.session.created(id, result, app.now);
+            if app.session.created(id, result, app.now)
+                && let super::flow::SessionState::Failed(e) = &app.session.state
+            {
+                let text = format!("no session: {e}");
+                app.error(text);
+            }
             Vec::new()
         }
         Msg::Unresolved { id, result } => {

@@ -191,8 +191,13 @@ impl SessionPane {
         }
     }
 
-    /// The answer to `CreateSession` number `id`; a stale answer is dropped.
-    pub fn created(&mut self, id: u64, result: Result<PayoutSession, String>, now: DateTime<Utc>) {
+    /// The answer to `CreateSession` number `id`; a stale answer is dropped (false).
+    pub fn created(
+        &mut self,
+        id: u64,
+        result: Result<PayoutSession, String>,
+        now: DateTime<Utc>,
+    ) -> bool {
         let SessionState::Creating {
             id: want,
             account,
@@ -201,10 +206,10 @@ impl SessionPane {
             ..
         } = &self.state
         else {
-            return;
+            return false;
         };
         if *want != id {
-            return;
+            return false;
         }
         self.state = match result {
             Ok(s) => SessionState::Ready(SessionInfo {
@@ -225,6 +230,7 @@ impl SessionPane {
                 "the API gave a session that has already expired: check the machine's clock".into(),
             );
         }
+        true
     }
 
     /// Checks the typed values; problems are kept beside their fields.

@@ -212,7 +212,7 @@ impl fmt::Display for KeymapErrors {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            write!(f, "config [keys] {e}")?;
+            write!(f, "{e}")?;
         }
         Ok(())
     }
@@ -262,9 +262,7 @@ impl Keymap {
                 }),
             }
         }
-        if errors.is_empty() {
-            errors.extend(map.conflicts(overrides));
-        }
+        errors.extend(map.conflicts(overrides));
         if errors.is_empty() {
             Ok(map)
         } else {
@@ -275,7 +273,9 @@ impl Keymap {
     /// Two actions reachable with the same key in the same pane (its own bindings plus the
     /// global ones). Reported against the overridden name when there is one.
     fn conflicts(&self, overrides: &BTreeMap<String, String>) -> Vec<KeymapError> {
-        let mut out: Vec<KeymapError> = Vec::new();
+        // (culprit, other action, key, what the other does) -> the panes where both work.
+        type Clash<'a> = (&'a str, &'a str, Key, &'a str);
+        let mut found: Vec<(Clash, Vec<&str>)> = Vec::new();
         for ctx in Ctx::PANES {
             let visible: Vec<&Binding> = self
                 .bindings
@@ -295,26 +295,24 @@ impl Keymap {
                     } else {
                         (a, b)
                     };
-                    let key_name = format!("keys.{}", culprit.name);
-                    let message = format!(
-                        "`{key}` is also `{}` ({}) in the {} pane; pick another key",
-                        other.name,
-                        other.desc,
-                        ctx.title()
-                    );
-                    if !out
-                        .iter()
-                        .any(|e| e.key == key_name && e.message == message)
-                    {
-                        out.push(KeymapError {
-                            key: key_name,
-                            message,
-                        });
+                    let id = (culprit.name, other.name, *key, short(other.desc));
+                    match found.iter_mut().find(|(k, _)| *k == id) {
+                        Some((_, panes)) => panes.push(ctx.title()),
+                        None => found.push((id, vec![ctx.title()])),
                     }
                 }
             }
         }
-        out
+        found
+            .into_iter()
+            .map(|((culprit, other, key, what), panes)| KeymapError {
+                key: format!("keys.{culprit}"),
+                message: format!(
+                    "`{key}` is already `{other}` ({what}) in: {}; pick another key",
+                    panes.join(", ")
+                ),
+            })
+            .collect()
     }
 
     /// What `ev` does in `ctx`. `typing`: a text field has focus, so editing keys edit.
@@ -479,6 +477,20 @@ mod tests {
         let keys: Vec<_> = err.0.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["keys.help", "keys.qiut", "keys.quit"]);
         assert!(err.to_string().contains("no such action"));
+
+        // A conflict is reported alongside a bad entry, not hidden behind it.
+        let o = BTreeMap::from([
+            ("check_status".to_string(), "q".to_string()),
+            ("export_csv".to_string(), "ctrl-".to_string()),
+        ]);
+        let err = Keymap::with_overrides(&o).unwrap_err();
+        let keys: Vec<_> = err.0.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["keys.export_csv", "keys.check_status"]);
+        assert!(
+            err.0[1].message.contains("Live status, History"),
+            "{}",
+            err.0[1].message
+        );
     }
 
     #[test]

@@ -191,9 +191,8 @@ impl Execution {
         if r.client_secret_hint.is_some() {
             self.secret_hint = r.client_secret_hint.clone();
         }
-        if r.error.is_some() {
-            self.error = r.error.clone();
-        }
+        // The journal row is the record: its error (or its lack of one) wins.
+        self.error = r.error.clone();
         self.forget_secret_when_final();
     }
 }
@@ -349,7 +348,7 @@ pub fn on_execution_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
             if let Some(e) = app.live.as_mut().filter(|_| mine) {
                 let before = e.state;
                 e.apply_row(&row);
-                if e.state.is_final() && e.phase == Phase::Following {
+                if e.state.is_final() && matches!(e.phase, Phase::Following | Phase::Stopped) {
                     e.phase = Phase::Done;
                 }
                 if e.state != before {

@@ -54,7 +54,15 @@ use crate::config::{Config, ConfigError, Paths};
 /// config file (the `--sandbox` demo) means defaults; a bad entry is an error naming its key.
 pub fn load_keymap(paths: &Paths) -> Result<Keymap, String> {
     match Config::load(&paths.config_file) {
-        Ok(config) => Keymap::with_overrides(&config.keys).map_err(|e| e.to_string()),
+        Ok(config) => Keymap::with_overrides(&config.keys).map_err(|errors| {
+            let file = paths.config_file.display();
+            errors
+                .0
+                .iter()
+                .map(|e| format!("{file}: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }),
         Err(ConfigError::NotFound { .. }) => Ok(Keymap::default()),
         Err(e) => Err(e.to_string()),
     }

@@ -152,7 +152,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, r: &Review) {
     if let Some(m) = &r.message {
         lines.push(Line::styled(format!(" {m}"), t.warn()));
     }
-    let ready = matches!(app.session.state, SessionState::Ready(_));
     let keys = format!(
         " {} = send · {} = back, nothing sent{}",
         app.keymap.key_for(Ctx::Review, Cmd::Confirm),
@@ -166,13 +165,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, r: &Review) {
             String::new()
         }
     );
-    lines.push(Line::styled(
-        if ready {
-            keys
-        } else {
-            " waiting for the session…".into()
-        },
-        t.key(),
-    ));
+    let (bottom, style) = match &app.session.state {
+        SessionState::Ready(_) => (keys, t.key()),
+        SessionState::Failed(_) | SessionState::None => (
+            " no session: nothing can be sent · Esc, then fix the session".to_string(),
+            t.error(),
+        ),
+        SessionState::Creating { .. } => (" waiting for the session…".to_string(), t.key()),
+    };
+    lines.push(Line::styled(bottom, style));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -269,6 +269,43 @@ fn esc_while_in_flight_stops_waiting_and_the_row_becomes_unknown_not_failed() {
 }
 
 #[test]
+fn a_status_check_that_finds_it_final_ends_the_stopped_payout() {
+    let mut app = app();
+    to_review(&mut app);
+    press(&mut app, KeyCode::Enter);
+    let r = app.live.as_ref().unwrap().reference.clone();
+    press(&mut app, KeyCode::Esc);
+    let mut o = outcome(&r, LocalState::Unknown, None);
+    o.error = Some("the operator stopped waiting".into());
+    msg(
+        &mut app,
+        Msg::Executed {
+            reference: r.clone(),
+            result: Ok(o),
+        },
+    );
+    press(&mut app, KeyCode::Char('c'));
+    let fx = msg(
+        &mut app,
+        Msg::StatusChecked {
+            reference: r.clone(),
+            result: Ok(crate::payout::Resolution::Known(LocalState::Completed)),
+        },
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Follow { .. })));
+    let mut done = row(0);
+    done.reference_id = r.clone();
+    done.error = None;
+    msg(&mut app, Msg::Row(done));
+    let live = app.live.as_ref().unwrap();
+    assert_eq!(
+        (live.state, &live.phase),
+        (LocalState::Completed, &Phase::Done)
+    );
+    assert_eq!(live.error, None);
+}
+
+#[test]
 fn the_status_is_followed_pending_processing_completed() {
     let mut app = app();
     to_review(&mut app);
