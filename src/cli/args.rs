@@ -124,6 +124,9 @@ pub struct HistoryArgs {
     pub limit: usize,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Print the SQL this query runs (for the sqlite3 shell) instead of running it.
+    #[arg(long, hide = true)]
+    pub sql: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -93,6 +93,20 @@ pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError
         profile: cli.profile.clone(),
         search: args.search.clone().filter(|s| !s.trim().is_empty()),
     };
+    if args.sql {
+        let sql = store
+            .blocking(|j| j.query_sql(&filter, Page::first(args.limit)))
+            .map_err(|e| CliError::Other(e.to_string()))?;
+        return match sql {
+            Some(sql) => {
+                println!("{sql};");
+                Ok(0)
+            }
+            None => Err(CliError::Usage(
+                "sql: this filter runs no single statement (several states, or nothing can match)".into(),
+            )),
+        };
+    }
     let rows = store
         .blocking(|j| j.query(&filter, Page::first(args.limit)))
         .map_err(|e| CliError::Other(e.to_string()))?;

@@ -123,6 +123,36 @@ impl Journal {
         Ok(merged)
     }
 
+    /// The one SQL statement `query` runs for this filter and page, with its parameters written
+    /// in as SQL literals, so the same query can be run in the `sqlite3` shell (benchmarks, a
+    /// support engineer checking a result). `None` when nothing can match or when `query`
+    /// merges one walk per state instead of running a single statement.
+    pub fn query_sql(
+        &self,
+        filter: &HistoryFilter,
+        page: Page,
+    ) -> Result<Option<String>, JournalError> {
+        let Some(plan) = self.plan(filter, page.before)? else {
+            return Ok(None);
+        };
+        if plan.search.is_none() && filter.states.len() > 1 {
+            return Ok(None);
+        }
+        let (mut sql, params) = plan.select(&filter.states, page.limit.min(Page::MAX_LIMIT));
+        // Highest numbers first, so `?1` never eats the start of `?10`.
+        for (i, v) in params.iter().enumerate().rev() {
+            let literal = match v {
+                Value::Integer(n) => n.to_string(),
+                Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
+                Value::Real(r) => r.to_string(),
+                Value::Null => "NULL".to_string(),
+                Value::Blob(_) => return Ok(None),
+            };
+            sql = sql.replace(&format!("?{}", i + 1), &literal);
+        }
+        Ok(Some(sql))
+    }
+
     /// How many executions match `filter`, counted up to [`COUNT_CAP`] (a result equal to the
     /// cap means "at least that many"), so a count is as fast as a page.
     pub fn count(&self, filter: &HistoryFilter) -> Result<u64, JournalError> {
