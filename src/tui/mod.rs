@@ -121,14 +121,21 @@ pub async fn run(cli: &Cli, paths: &Paths) -> i32 {
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
         Err(e) => {
+            ratatui::restore();
             eprintln!("error: cannot use this terminal: {e}");
             return 1;
         }
     };
     let restoring = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
-        restoring(info);
+        if std::thread::current().name() == Some("main") {
+            let _ = crossterm::execute!(io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+            restoring(info);
+        } else {
+            // A background task: the console keeps running, so the message goes to the log
+            // instead of across the screen.
+            tracing::error!(panic = %info, "a background task panicked");
+        }
     }));
     let _ = crossterm::execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     tracing::info!(profile = %app.env.profile, sandbox = app.env.sandbox, "console started");

@@ -24,10 +24,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     panes::history::draw(frame, areas.history, app, app.focus == Pane::History);
     panes::footer::draw_notice(frame, areas.notice, app);
     panes::footer::draw(frame, areas.footer, app);
+    // Overlays sit between the header and the notice line, which stay readable.
+    let middle = Rect {
+        y: areas.header.bottom(),
+        height: areas.notice.y - areas.header.bottom(),
+        ..area
+    };
     match &app.overlay {
-        Some(Overlay::Help { scroll }) => panes::help::draw(frame, area, app, *scroll),
-        Some(Overlay::Review(r)) => panes::review::draw(frame, area, app, r),
-        Some(Overlay::Detail(d)) => panes::detail::draw(frame, area, app, d),
+        Some(Overlay::Help { scroll }) => panes::help::draw(frame, middle, app, *scroll),
+        Some(Overlay::Review(r)) => panes::review::draw(frame, middle, app, r),
+        Some(Overlay::Detail(d)) => panes::detail::draw(frame, middle, app, d),
         None => {}
     }
 }

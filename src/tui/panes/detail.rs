@@ -14,11 +14,7 @@ use crate::tui::layout::centered;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, d: &Detail) {
     let t = &app.theme;
-    let rect = centered(
-        area,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(2),
-    );
+    let rect = centered(area, area.width.saturating_sub(4), area.height);
     frame.render_widget(Clear, rect);
     let outer = block(format!("Execution {}", d.reference), true, t);
     let inner = outer.inner(rect);

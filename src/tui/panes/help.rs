@@ -44,7 +44,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
-    let r = centered(area, 96, area.height.saturating_sub(2));
+    let r = centered(area, 96, area.height);
     frame.render_widget(Clear, r);
     let outer = block(
         "Help: every key (↑/↓ scroll, Esc or ? closes)".into(),

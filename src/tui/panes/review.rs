@@ -23,16 +23,6 @@ fn row(label: &str, value: impl Into<Span<'static>>, app: &App) -> Line<'static>
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, r: &Review) {
     let t = &app.theme;
-    let rect = centered(area, 90, 20);
-    frame.render_widget(Clear, rect);
-    let title = if app.env.live {
-        "Review LIVE payout: nothing is sent until you confirm"
-    } else {
-        "Review payout: nothing is sent until you confirm"
-    };
-    let outer = block(title.into(), true, t);
-    let inner = outer.inner(rect);
-    frame.render_widget(outer, rect);
     let p = &app.passcode;
     let account = app.account.chosen.as_ref();
     let d = &app.env.device;
@@ -134,6 +124,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, r: &Review) {
             ));
         }
     }
+    let mut typed_row = None;
     if r.live {
         let target = account.map(|c| last4(&c.id)).unwrap_or_default();
         let label = format!("LIVE: type {target} or the amount to confirm");
@@ -142,12 +133,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, r: &Review) {
             Span::styled(format!("▸{:<w$}", "confirm", w = LABEL_W - 1), t.label()),
             Span::styled(format!("{} ", r.typed.value()), t.active_field()),
         ]));
-        cursor_at(
-            frame,
-            inner,
-            lines.len() as u16 - 1,
-            LABEL_W + r.typed.cursor(),
-        );
+        typed_row = Some(lines.len() as u16 - 1);
     }
     if let Some(m) = &r.message {
         lines.push(Line::styled(format!(" {m}"), t.warn()));
@@ -174,5 +160,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, r: &Review) {
         SessionState::Creating { .. } => (" waiting for the session…".to_string(), t.key()),
     };
     lines.push(Line::styled(bottom, style));
+
+    // As tall as what it shows (long lines may wrap once at narrow widths).
+    let rect = centered(area, 90, lines.len() as u16 + 4);
+    frame.render_widget(Clear, rect);
+    let title = if app.env.live {
+        "Review LIVE payout: nothing is sent until you confirm"
+    } else {
+        "Review payout: nothing is sent until you confirm"
+    };
+    let outer = block(title.into(), true, t);
+    let inner = outer.inner(rect);
+    frame.render_widget(outer, rect);
+    if let Some(row) = typed_row {
+        cursor_at(frame, inner, row, LABEL_W + r.typed.cursor());
+    }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
