@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -273,8 +273,8 @@ impl App {
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(ev) => on_key(app, ev),
-        Action::Mouse(ev) => on_mouse(app, ev),
-        Action::Paste(text) => on_paste(app, &text),
+        Action::Mouse(ev) => super::pointer::on_mouse(app, ev),
+        Action::Paste(text) => super::pointer::on_paste(app, &text),
         Action::Resize(w, h) => {
             app.size = (w, h);
             app.history.keep_visible(app.history_rows_visible());
@@ -401,69 +401,6 @@ fn command(app: &mut App, ctx: Ctx, cmd: Cmd) -> Vec<Effect> {
                 Pane::History => super::history::history_command(app, cmd),
             },
         },
-    }
-}
-
-fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
-    if !app.typing() {
-        return Vec::new();
-    }
-    match (&mut app.overlay, app.focus) {
-        (Some(Overlay::Review(r)), _) => {
-            r.typed.paste(text);
-        }
-        (Some(_), _) => {}
-        (None, Pane::Account) => app.account.paste(text),
-        (None, Pane::Session) => app.session.paste(text),
-        (None, Pane::Passcode) => app.passcode.paste(text),
-        (None, Pane::History) => {
-            if app.history.search.paste(text) {
-                return app.history_reload(true);
-            }
-        }
-        (None, Pane::Live) => {}
-    }
-    Vec::new()
-}
-
-fn on_mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
-    let (w, h) = app.size;
-    let Some(areas) = layout::areas(Rect::new(0, 0, w, h), app) else {
-        return Vec::new();
-    };
-    let at = Position::new(ev.column, ev.row);
-    if app.overlay.is_some() {
-        return Vec::new();
-    }
-    match ev.kind {
-        MouseEventKind::Down(MouseButton::Left) => {
-            let Some(pane) = Pane::ALL.into_iter().find(|p| areas.pane(*p).contains(at)) else {
-                return Vec::new();
-            };
-            let mut fx = Vec::new();
-            if app.focus != pane {
-                app.focus_pane(pane);
-                if pane == Pane::History {
-                    fx.extend(app.history_reload(false));
-                }
-            }
-            if pane == Pane::History {
-                // Border, then the header row.
-                let first = areas.history.y + 2;
-                if ev.row >= first && ev.row < areas.history.bottom().saturating_sub(1) {
-                    let i = app.history.offset + (ev.row - first) as usize;
-                    app.history.select_index(i);
-                }
-            }
-            fx
-        }
-        MouseEventKind::ScrollDown if areas.history.contains(at) => {
-            super::history::history_command(app, Cmd::Down)
-        }
-        MouseEventKind::ScrollUp if areas.history.contains(at) => {
-            super::history::history_command(app, Cmd::Up)
-        }
-        _ => Vec::new(),
     }
 }
 

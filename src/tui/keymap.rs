@@ -222,7 +222,7 @@ impl std::error::Error for KeymapErrors {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    bindings: Vec<Binding>,
+    pub(super) bindings: Vec<Binding>,
 }
 
 impl Default for Keymap {
@@ -272,7 +272,7 @@ impl Keymap {
 
     /// Two actions reachable with the same key in the same pane (its own bindings plus the
     /// global ones). Reported against the overridden name when there is one.
-    fn conflicts(&self, overrides: &BTreeMap<String, String>) -> Vec<KeymapError> {
+    pub(super) fn conflicts(&self, overrides: &BTreeMap<String, String>) -> Vec<KeymapError> {
         // (culprit, other action, key, what the other does) -> the panes where both work.
         type Clash<'a> = (&'a str, &'a str, Key, &'a str);
         let mut found: Vec<(Clash, Vec<&str>)> = Vec::new();
@@ -379,145 +379,5 @@ pub fn long(desc: &'static str) -> String {
     match desc.split_once(';') {
         Some((s, more)) => format!("{s} —{more}"),
         None => desc.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ratatui::crossterm::event::KeyModifiers;
-
-    fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
-        KeyEvent::new(code, m)
-    }
-
-    #[test]
-    fn default_keys_have_no_conflicts_in_any_pane() {
-        assert!(Keymap::default().conflicts(&BTreeMap::new()).is_empty());
-    }
-
-    #[test]
-    fn typing_q_in_a_field_types_it_instead_of_quitting() {
-        let km = Keymap::default();
-        let q = ev(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(km.resolve(Ctx::Passcode, &q, true), InputAction::Edit(q));
-        assert_eq!(
-            km.resolve(Ctx::Live, &q, false),
-            InputAction::Cmd(Cmd::Quit)
-        );
-        // Non-editing keys still work while typing.
-        let tab = ev(KeyCode::Tab, KeyModifiers::NONE);
-        assert_eq!(
-            km.resolve(Ctx::Session, &tab, true),
-            InputAction::Cmd(Cmd::NextPane)
-        );
-        let x = ev(KeyCode::Char('x'), KeyModifiers::CONTROL);
-        assert_eq!(
-            km.resolve(Ctx::Passcode, &x, true),
-            InputAction::Cmd(Cmd::Execute)
-        );
-    }
-
-    #[test]
-    fn pane_bindings_win_and_shift_is_part_of_the_character() {
-        let km = Keymap::default();
-        let esc = ev(KeyCode::Esc, KeyModifiers::NONE);
-        assert_eq!(
-            km.resolve(Ctx::Live, &esc, false),
-            InputAction::Cmd(Cmd::StopWaiting)
-        );
-        assert_eq!(
-            km.resolve(Ctx::Review, &esc, false),
-            InputAction::Cmd(Cmd::Back)
-        );
-        let help = ev(KeyCode::Char('?'), KeyModifiers::SHIFT);
-        assert_eq!(
-            km.resolve(Ctx::History, &help, false),
-            InputAction::Cmd(Cmd::Help)
-        );
-        let backtab = ev(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(
-            km.resolve(Ctx::History, &backtab, false),
-            InputAction::Cmd(Cmd::PrevPane)
-        );
-    }
-
-    #[test]
-    fn an_override_replaces_the_default_key() {
-        let o = BTreeMap::from([("check_status".to_string(), "ctrl-g".to_string())]);
-        let km = Keymap::with_overrides(&o).unwrap();
-        let c = ev(KeyCode::Char('c'), KeyModifiers::NONE);
-        let cs = ev(KeyCode::Char('g'), KeyModifiers::CONTROL);
-        assert_eq!(km.resolve(Ctx::History, &c, false), InputAction::Ignore);
-        assert_eq!(
-            km.resolve(Ctx::History, &cs, false),
-            InputAction::Cmd(Cmd::CheckStatus)
-        );
-        assert_eq!(
-            km.resolve(Ctx::Live, &cs, false),
-            InputAction::Cmd(Cmd::CheckStatus)
-        );
-        assert!(km.footer(Ctx::History).iter().any(|(k, _)| k == "ctrl-g"));
-    }
-
-    #[test]
-    fn conflicting_unknown_and_unparsable_overrides_are_reported_by_key() {
-        let o = BTreeMap::from([("export_csv".to_string(), "q".to_string())]);
-        let err = Keymap::with_overrides(&o).unwrap_err();
-        assert_eq!(err.0.len(), 1);
-        assert_eq!(err.0[0].key, "keys.export_csv");
-        assert!(err.0[0].message.contains("`quit`"), "{}", err.0[0].message);
-
-        let o = BTreeMap::from([
-            ("qiut".to_string(), "x".to_string()),
-            ("help".to_string(), "ctrl-".to_string()),
-            ("quit".to_string(), "f13".to_string()),
-        ]);
-        let err = Keymap::with_overrides(&o).unwrap_err();
-        let keys: Vec<_> = err.0.iter().map(|e| e.key.as_str()).collect();
-        assert_eq!(keys, ["keys.help", "keys.qiut", "keys.quit"]);
-        assert!(err.to_string().contains("no such action"));
-
-        // A conflict is reported alongside a bad entry, not hidden behind it.
-        let o = BTreeMap::from([
-            ("check_status".to_string(), "q".to_string()),
-            ("export_csv".to_string(), "ctrl-".to_string()),
-        ]);
-        let err = Keymap::with_overrides(&o).unwrap_err();
-        let keys: Vec<_> = err.0.iter().map(|e| e.key.as_str()).collect();
-        assert_eq!(keys, ["keys.export_csv", "keys.check_status"]);
-        assert!(
-            err.0[1].message.contains("Live status, History"),
-            "{}",
-            err.0[1].message
-        );
-    }
-
-    #[test]
-    fn key_names_parse_and_print() {
-        for (text, shown) in [
-            ("q", "q"),
-            ("ctrl-x", "ctrl-x"),
-            ("Ctrl+X", "ctrl-x"),
-            ("shift-tab", "S-Tab"),
-            ("pgdn", "PgDn"),
-            ("f5", "F5"),
-            ("space", "space"),
-            ("alt-r", "alt-r"),
-            ("?", "?"),
-        ] {
-            assert_eq!(Key::parse(text).unwrap().to_string(), shown, "{text}");
-        }
-        assert!(Key::parse("").is_err());
-        assert!(Key::parse("enterr").is_err());
-    }
-
-    #[test]
-    fn every_command_is_described_for_help() {
-        let km = Keymap::default();
-        for b in &km.bindings {
-            assert!(!b.desc.is_empty() && !b.keys.is_empty(), "{}", b.name);
-        }
-        assert!(action_names().contains(&"stop_waiting"));
     }
 }

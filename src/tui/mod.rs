@@ -22,6 +22,7 @@ pub mod live;
 pub mod msg;
 pub mod panes;
 pub mod passcode;
+pub mod pointer;
 pub mod review;
 pub mod runtime;
 pub mod testing;

@@ -1,6 +1,7 @@
 //! State-update tests: keys and task reports through `update`, no terminal.
 
 mod history;
+mod keymap;
 
 use ratatui::crossterm::event::KeyCode;
 
