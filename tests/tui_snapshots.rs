@@ -408,3 +408,167 @@ fn e2e_markers_are_on_screen() {
     assert!(text.contains("completed"), "{text}");
     assert!(text.contains(&done.reference_id[..8]), "{text}");
 }
+
+/// The console without a terminal: the real runtime and engine against the embedded sandbox,
+/// driven by keys through `update` (slumber's harness shape).
+mod headless {
+    use std::time::{Duration, Instant};
+
+    use clap::Parser;
+    use payout_console::api::LocalState;
+    use payout_console::cli::{Cli, connect};
+    use payout_console::config::Paths;
+    use payout_console::tui::app::{Action, App, Msg, Pane, UuidSource, update};
+    use payout_console::tui::env_of;
+    use payout_console::tui::keymap::Keymap;
+    use payout_console::tui::runtime::Runtime;
+    use payout_console::tui::theme::Theme;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+    struct Console {
+        app: App,
+        rt: Runtime,
+        rx: UnboundedReceiver<Msg>,
+    }
+
+    impl Console {
+        fn act(&mut self, a: Action) {
+            self.app.now = chrono::Utc::now();
+            for fx in update(&mut self.app, a) {
+                self.rt.run(fx);
+            }
+        }
+
+        fn keys(&mut self, text: &str) {
+            for c in text.chars() {
+                let code = match c {
+                    '\n' => KeyCode::Enter,
+                    c => KeyCode::Char(c),
+                };
+                self.act(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+            }
+        }
+
+        /// Handles task reports until `done` holds (or fails after `secs`).
+        async fn until(&mut self, what: &str, secs: u64, done: impl Fn(&App) -> bool) {
+            let deadline = Instant::now() + Duration::from_secs(secs);
+            while !done(&self.app) {
+                let left = deadline.saturating_duration_since(Instant::now());
+                assert!(
+                    !left.is_zero(),
+                    "timed out waiting for {what}: {:?}",
+                    self.app.live
+                );
+                if let Ok(Some(m)) = tokio::time::timeout(left, self.rx.recv()).await {
+                    self.act(Action::msg(m));
+                }
+            }
+        }
+
+        fn live_state(&self) -> Option<LocalState> {
+            self.app.live.as_ref().map(|e| e.state)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sandbox_payouts_run_to_completed_through_the_runtime() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = Paths {
+            config_file: dir.path().join("absent.toml"),
+            data_dir: dir.path().to_path_buf(),
+            log_file: dir.path().join("logs").join("console.log"),
+        };
+        let cli = Cli::parse_from(["payout-console", "--sandbox"]);
+        let conn = connect(&cli, &paths).await.expect("sandbox");
+        let base = conn
+            .sandbox
+            .as_ref()
+            .expect("sandbox handle")
+            .base_url
+            .clone();
+        let env = env_of(&conn, &paths);
+        let app = App::new(
+            env,
+            Keymap::default(),
+            Theme::monochrome(),
+            chrono::Utc::now(),
+            UuidSource::Random,
+        );
+        let (tx, rx) = unbounded_channel();
+        let rt = Runtime::new(conn.engine.clone(), tx, paths.data_dir.clone());
+        let mut c = Console { app, rt, rx };
+        let start = c.app.start();
+        for fx in start {
+            c.rt.run(fx);
+        }
+
+        // Account 18: Enter, amount, Enter, Enter (session), code, Enter (review), Enter (send).
+        c.keys("\n250\n\n");
+        c.until("the session", 10, |a| a.session.ready().is_some())
+            .await;
+        c.keys("000000\n\n");
+        assert_eq!(c.app.focus, Pane::Live);
+        c.until("completed", 20, |a| {
+            a.live
+                .as_ref()
+                .is_some_and(|e| e.state == LocalState::Completed)
+        })
+        .await;
+        let first = c.app.live.as_ref().expect("live").reference.clone();
+
+        // Account 20: n, filter, amount, session, code, review, send; then the 3-D Secure step.
+        c.keys("n/20\n250\n\n");
+        c.until("the second session", 10, |a| a.session.ready().is_some())
+            .await;
+        c.keys("000000\n\n");
+        c.until("action_required with its secret", 20, |a| {
+            a.live
+                .as_ref()
+                .is_some_and(|e| e.state == LocalState::ActionRequired && e.secret.is_some())
+        })
+        .await;
+        let second = c.app.live.as_ref().expect("live").reference.clone();
+        assert_ne!(first, second);
+        let confirmed = reqwest::Client::new()
+            .post(format!(
+                "{}/_sandbox/confirm/{second}",
+                base.trim_end_matches('/')
+            ))
+            .send()
+            .await
+            .expect("confirm");
+        assert!(confirmed.status().is_success());
+        c.until("completed after 3-D Secure", 40, |a| {
+            a.live
+                .as_ref()
+                .is_some_and(|e| e.state == LocalState::Completed)
+        })
+        .await;
+        assert_eq!(c.live_state(), Some(LocalState::Completed));
+        assert!(
+            c.app.live.as_ref().expect("live").secret.is_none(),
+            "the secret left memory"
+        );
+
+        // Both are in the history pane, newest first.
+        c.until("the history", 10, |a| {
+            a.history.rows.len() >= 2
+                && a.history
+                    .rows
+                    .iter()
+                    .all(|r| r.state == LocalState::Completed)
+        })
+        .await;
+        let refs: Vec<_> = c
+            .app
+            .history
+            .rows
+            .iter()
+            .map(|r| r.reference_id.clone())
+            .collect();
+        assert_eq!(refs[..2], [second, first]);
+        c.keys("q");
+        assert!(c.app.quit);
+    }
+}

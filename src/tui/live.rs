@@ -498,4 +498,5 @@ fn on_progress(e: &mut Execution, p: Progress, now: DateTime<Utc>, fx: &mut Vec<
             e.phase = Phase::Stopped;
         }
     }
+    e.forget_secret_when_final();
 }
