@@ -42,6 +42,7 @@ use crossterm::event::{
 };
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use self::app::{Action, App, Env, Msg, UuidSource, update};
@@ -184,6 +185,9 @@ async fn event_loop(
     rx: &mut mpsc::UnboundedReceiver<Msg>,
 ) -> io::Result<()> {
     let mut events = EventStream::new();
+    // SIGTERM or a closed terminal end the console like `q`, so the terminal is restored.
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let size = terminal.size()?;
@@ -201,6 +205,8 @@ async fn event_loop(
             },
             Some(msg) = rx.recv() => Some(Action::msg(msg)),
             _ = tick.tick(), if app.needs_tick() => Some(Action::Tick(Utc::now())),
+            _ = term.recv() => return Ok(()),
+            _ = hangup.recv() => return Ok(()),
         };
         let Some(action) = action else { continue };
         app.now = Utc::now();
