@@ -81,6 +81,8 @@ pub struct HistoryPane {
     pub landing: Landing,
     pub error: Option<String>,
     pub page_size: usize,
+    /// An execution changed while a page was loading: load the page again when it lands.
+    pub stale: bool,
 }
 
 impl Default for HistoryPane {
@@ -100,6 +102,7 @@ impl Default for HistoryPane {
             landing: Landing::First,
             error: None,
             page_size: PAGE_SIZE,
+            stale: false,
         }
     }
 }
@@ -182,11 +185,14 @@ impl App {
 
     /// After an execution changed: reload when the newest page is on screen.
     pub fn history_refresh_first_page(&mut self) -> Vec<Effect> {
-        if self.history.before.is_none() && self.history.loading.is_none() {
-            self.history_reload(false)
-        } else {
-            Vec::new()
+        if self.history.before.is_some() {
+            return Vec::new();
         }
+        if self.history.loading.is_some() {
+            self.history.stale = true;
+            return Vec::new();
+        }
+        self.history_reload(false)
     }
 
     fn history_next_page(&mut self) -> Vec<Effect> {
@@ -394,6 +400,9 @@ pub fn on_history_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             let visible = app.history_rows_visible();
             app.history.keep_visible(visible);
+            if std::mem::take(&mut app.history.stale) {
+                return app.history_refresh_first_page();
+            }
         }
         Msg::Detail { reference, result } => {
             if let Some(Overlay::Detail(d)) = &mut app.overlay

@@ -25,6 +25,7 @@ pub mod passcode;
 pub mod pointer;
 pub mod review;
 pub mod runtime;
+#[doc(hidden)]
 pub mod testing;
 pub mod theme;
 pub mod view;

@@ -141,3 +141,35 @@ fn quitting_while_sending_asks_twice() {
     press(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }
+
+#[test]
+fn an_update_during_a_page_load_reloads_once_the_page_lands() {
+    let mut app = app();
+    let fx = app.start();
+    let Some(Effect::LoadHistory { id, page, .. }) = fx.last() else {
+        panic!()
+    };
+    let row0 = row(0);
+    let fx = msg(&mut app, Msg::Row(row0.clone()));
+    assert!(fx.is_empty());
+    let fx = msg(
+        &mut app,
+        Msg::StatusChecked {
+            reference: row0.reference_id.clone(),
+            result: Ok(crate::payout::Resolution::Known(LocalState::Completed)),
+        },
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadHistory { .. })));
+    let fx = msg(
+        &mut app,
+        Msg::HistoryPage {
+            id: *id,
+            page: *page,
+            result: Ok((vec![row0], 1)),
+        },
+    );
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadHistory { .. }]),
+        "{fx:?}"
+    );
+}
