@@ -143,6 +143,42 @@ impl Key {
     }
 }
 
+impl Key {
+    /// The key as a `[keys]` entry writes it (`up`, `shift-tab`, `ctrl-x`): what
+    /// [`Key::parse`] reads back.
+    pub fn config_text(&self) -> String {
+        let mut s = String::new();
+        if self.ctrl {
+            s.push_str("ctrl-");
+        }
+        if self.alt {
+            s.push_str("alt-");
+        }
+        match self.code {
+            KeyCode::Char(' ') => s.push_str("space"),
+            KeyCode::Char(c) => s.push(c),
+            KeyCode::Enter => s.push_str("enter"),
+            KeyCode::Esc => s.push_str("esc"),
+            KeyCode::Tab => s.push_str("tab"),
+            KeyCode::BackTab => s.push_str("shift-tab"),
+            KeyCode::Up => s.push_str("up"),
+            KeyCode::Down => s.push_str("down"),
+            KeyCode::Left => s.push_str("left"),
+            KeyCode::Right => s.push_str("right"),
+            KeyCode::PageUp => s.push_str("pgup"),
+            KeyCode::PageDown => s.push_str("pgdn"),
+            KeyCode::Home => s.push_str("home"),
+            KeyCode::End => s.push_str("end"),
+            KeyCode::Delete => s.push_str("delete"),
+            KeyCode::Backspace => s.push_str("backspace"),
+            KeyCode::Insert => s.push_str("insert"),
+            KeyCode::F(n) => s.push_str(&format!("f{n}")),
+            other => s.push_str(&format!("{other:?}").to_lowercase()),
+        }
+        s
+    }
+}
+
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.ctrl {

@@ -361,6 +361,42 @@ impl Keymap {
     }
 }
 
+/// The `[keys]` template in `assets/keymap.toml`: every action name with its default key(s)
+/// and where it works, all commented out (uncomment a line to change that key).
+pub fn default_toml() -> String {
+    let map = Keymap::default();
+    let mut out = String::from(
+        "# payout-console key bindings: copy the lines you want to change into your config\n\
+         # file's [keys] table and uncomment them. One key per action, e.g. \"ctrl-g\", \"f5\",\n\
+         # \"shift-tab\", \"pgdn\", \"space\". A key that clashes with another action in the same\n\
+         # pane is refused with the name of both. Generated from the key table (src/tui/keymap.rs).\n\n[keys]\n",
+    );
+    for name in action_names() {
+        let rows: Vec<&Binding> = map.bindings.iter().filter(|b| b.name == name).collect();
+        let Some(first) = rows.first() else { continue };
+        let key = first.keys.first().map(Key::config_text).unwrap_or_default();
+        let also: Vec<String> = first.keys.iter().skip(1).map(Key::config_text).collect();
+        let mut whats: Vec<&str> = rows.iter().map(|b| short(b.desc)).collect();
+        whats.dedup();
+        let panes = rows
+            .iter()
+            .map(|b| b.ctx.title())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let entry = format!("# {name} = \"{key}\"");
+        let also = if also.is_empty() {
+            String::new()
+        } else {
+            format!("; also {}", also.join(", "))
+        };
+        out.push_str(&format!(
+            "{entry:<32}# {} ({panes}){also}\n",
+            whats.join(" / ")
+        ));
+    }
+    out
+}
+
 /// `q`, `?/F1`
 pub fn keys_text(keys: &[Key]) -> String {
     keys.iter()

@@ -139,3 +139,28 @@ fn every_command_is_described_for_help() {
     }
     assert!(action_names().contains(&"stop_waiting"));
 }
+
+#[test]
+fn the_keymap_asset_matches_the_key_table() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/keymap.toml");
+    let want = default_toml();
+    if std::env::var_os("UPDATE_KEYMAP_ASSET").is_some() {
+        std::fs::write(path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        have, want,
+        "run with UPDATE_KEYMAP_ASSET=1 to regenerate {path}"
+    );
+    // Every line but the header is a commented `name = "key"` entry that parses.
+    for line in want
+        .lines()
+        .filter(|l| l.starts_with("# ") && l.contains(" = \""))
+    {
+        let (name, rest) = line[2..].split_once(" = \"").unwrap();
+        let key = rest.split('"').next().unwrap();
+        assert_eq!(Key::parse(key).unwrap().config_text(), key, "{line}");
+        let o = BTreeMap::from([(name.to_string(), key.to_string())]);
+        assert!(Keymap::with_overrides(&o).is_ok(), "{line}");
+    }
+}
