@@ -239,7 +239,7 @@ impl SessionPane {
             if self.existing.is_empty() {
                 self.problems.insert(
                     "session",
-                    "enter a session ID, or ctrl-s to create one".into(),
+                    "enter a session ID, or switch to creating one".into(),
                 );
             }
             return None;

@@ -7,7 +7,7 @@ use super::field::Field;
 use super::flow::{
     PassField, PayeeKind, SessionMode, SessionState, ensure_session, focus_first_problem,
 };
-use super::keymap::Cmd;
+use super::keymap::{Cmd, Ctx};
 use super::live::Execution;
 use crate::api::LocalState;
 use crate::money::Amount;
@@ -112,7 +112,10 @@ pub fn open_review(app: &mut App) -> Vec<Effect> {
             if payee.is_empty() {
                 p.problems.insert(
                     "user_id",
-                    "enter the payee's user_id (or ctrl-t for a phone)".into(),
+                    format!(
+                        "enter the payee's user_id ({} switches to a phone)",
+                        app.keymap.key_for(Ctx::Passcode, Cmd::TogglePayee)
+                    ),
                 );
             }
         }
@@ -132,8 +135,9 @@ pub fn open_review(app: &mut App) -> Vec<Effect> {
         app.passcode.problems.insert(
             "reference",
             format!(
-                "already used by the payout in Live status ({}): ctrl-n for a new reference",
-                live.state
+                "already used by the payout in Live status ({}): {} for a new reference",
+                live.state,
+                app.keymap.key_for(Ctx::Passcode, Cmd::NewReference)
             ),
         );
     }
@@ -252,7 +256,8 @@ fn refusal(app: &App, r: &Review) -> Option<String> {
             .collect::<Vec<_>>()
             .join(", ");
         return Some(format!(
-            "account {account} has an unresolved payout ({refs}): check it first, or ctrl-o to send anyway"
+            "account {account} has an unresolved payout ({refs}): check it first, or {} to send anyway",
+            app.keymap.key_for(Ctx::Review, Cmd::Override)
         ));
     }
     None
