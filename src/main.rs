@@ -12,7 +12,11 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let _log = cli::init_logging(&paths);
+    let _log = cli::init_logging(&paths, !cli::is_local(&args));
+    if let Some(code) = cli::run_local(&args, &paths) {
+        drop(_log);
+        std::process::exit(code);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

@@ -14,7 +14,11 @@ use crate::payout::{Engine, EngineContext, PollPolicy, Store, default_device, os
 use crate::sandbox::{self, SandboxHandle, SandboxOptions};
 
 /// Sends tracing to the log file, never to the terminal. Keep the guard alive until exit.
-pub fn init_logging(paths: &Paths) -> Option<WorkerGuard> {
+///
+/// `background`: write through a logging thread, so a slow disk never stalls the screen or a
+/// request. Short local commands (`history`, `config`) write directly instead: starting and
+/// joining that thread would be a third of their run time.
+pub fn init_logging(paths: &Paths, background: bool) -> Option<WorkerGuard> {
     let dir = paths.log_file.parent()?;
     std::fs::create_dir_all(dir).ok()?;
     let file = std::fs::OpenOptions::new()
@@ -22,15 +26,21 @@ pub fn init_logging(paths: &Paths) -> Option<WorkerGuard> {
         .append(true)
         .open(&paths.log_file)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("PAYOUT_CONSOLE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
-        .try_init()
-        .ok()?;
+        .with_ansi(false);
+    if !background {
+        builder.with_writer(std::sync::Mutex::new(file)).try_init().ok()?;
+        return None;
+    }
+    // A small queue: the default (128k lines) costs a 4 MB allocation on every start.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .lossy(false)
+        .finish(file);
+    builder.with_writer(writer).try_init().ok()?;
     Some(guard)
 }
 

@@ -21,6 +21,21 @@ use args::Command;
 
 use crate::config::Paths;
 
+/// Runs a command that reads only local files (history, config) without an async runtime:
+/// `history` is often run in loops and scripts, and starting a runtime would double its cost.
+/// `None` when the command needs the runtime (or is the TUI).
+pub fn run_local(cli: &Cli, paths: &Paths) -> Option<i32> {
+    if !is_local(cli) {
+        return None;
+    }
+    let result = match cli.command.as_ref()? {
+        Command::History(a) => history::run(cli, paths, a),
+        Command::Config { action } => config_cmd::run(paths, action),
+        _ => return None,
+    };
+    Some(finish(result))
+}
+
 /// Runs one command to completion and returns its exit code. `None` means "start the TUI".
 pub async fn run(cli: &Cli, paths: &Paths) -> Option<i32> {
     let result = match cli.command.as_ref()? {
@@ -31,12 +46,24 @@ pub async fn run(cli: &Cli, paths: &Paths) -> Option<i32> {
         Command::Sandbox(a) => sandbox_cmd::run(a).await,
         Command::Config { action } => config_cmd::run(paths, action),
     };
-    Some(match result {
+    Some(finish(result))
+}
+
+/// Commands that read only local files and need no async runtime.
+pub fn is_local(cli: &Cli) -> bool {
+    matches!(
+        cli.command,
+        Some(Command::History(_) | Command::Config { .. })
+    )
+}
+
+fn finish(result: Result<i32, CliError>) -> i32 {
+    match result {
         Ok(code) => code,
         Err(e) => {
             tracing::warn!(error = %e, "command failed");
             eprintln!("error: {e}");
             e.exit_code()
         }
-    })
+    }
 }
