@@ -4,6 +4,7 @@ use payout_console::cli::{self, Cli};
 use payout_console::config::Paths;
 
 fn main() {
+    cli::mark_start();
     let args = Cli::parse();
     let paths = match Paths::resolve(args.config.as_deref()) {
         Ok(p) => p,

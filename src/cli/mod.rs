@@ -21,6 +21,22 @@ use args::Command;
 
 use crate::config::Paths;
 
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Marks the process start, for start-up timings in the log. Call first thing in `main`.
+pub fn mark_start() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// Milliseconds since `mark_start` (or since the first call, when it was never marked).
+pub fn since_start_ms() -> f64 {
+    STARTED
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+        * 1000.0
+}
+
 /// Runs a command that reads only local files (history, config) without an async runtime:
 /// `history` is often run in loops and scripts, and starting a runtime would double its cost.
 /// `None` when the command needs the runtime (or is the TUI).

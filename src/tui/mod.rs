@@ -197,6 +197,8 @@ async fn event_loop(
         runtime.run(fx);
     }
     terminal.draw(|f| view::draw(f, app))?;
+    let mut timing = FrameTiming::default();
+    timing.first_frame(!app.history.rows.is_empty());
     loop {
         let action = tokio::select! {
             ev = events.next() => match ev {
@@ -210,6 +212,7 @@ async fn event_loop(
             _ = hangup.recv() => return Ok(()),
         };
         let Some(action) = action else { continue };
+        let key_at = matches!(action, Action::Key(_)).then(std::time::Instant::now);
         app.now = Utc::now();
         for fx in update(app, action) {
             runtime.run(fx);
@@ -224,5 +227,30 @@ async fn event_loop(
             return Ok(());
         }
         terminal.draw(|f| view::draw(f, app))?;
+        timing.drawn(key_at, !app.history.rows.is_empty(), app.live.is_some());
+    }
+}
+
+/// Start-up and input latency, logged for `scripts/bench_tui.sh`: process start to the first
+/// frame and to the first frame with a history page, and each keystroke to its frame (debug).
+#[derive(Default)]
+struct FrameTiming {
+    history_shown: bool,
+}
+
+impl FrameTiming {
+    fn first_frame(&mut self, history: bool) {
+        tracing::info!(ms = crate::cli::since_start_ms(), "first frame drawn");
+        self.history_shown = history;
+    }
+
+    fn drawn(&mut self, key_at: Option<std::time::Instant>, history: bool, payout: bool) {
+        if history && !self.history_shown {
+            self.history_shown = true;
+            tracing::info!(ms = crate::cli::since_start_ms(), "first frame with a history page");
+        }
+        if let Some(at) = key_at {
+            tracing::debug!(us = at.elapsed().as_micros() as u64, payout, "key to frame");
+        }
     }
 }
