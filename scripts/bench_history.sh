@@ -20,27 +20,22 @@ export PAYOUT_CONSOLE_DATA_DIR=$HISTORY_BENCH_DIR
 DB=$HISTORY_BENCH_DIR/history.sqlite3
 REF=$(cat "$HISTORY_BENCH_DIR"/bench-*.ref | head -1)
 
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-ms() { awk '{ printf "%.1f", $1 / 1e6 }'; }
-
+# hyperfine runs each command without a shell (-N), so the figures are the processes' own.
+command -v hyperfine >/dev/null || { echo "bench_history: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
 compare() {
   local label=$1; shift
-  local sql ours=() theirs=() t0 t1
+  local sql json a b
   sql=$("$BIN" history "$@" --sql)
-  "$BIN" history "$@" --format csv >/dev/null; sqlite3 -csv "$DB" "$sql" >/dev/null  # warm
-  for _ in $(seq 1 "$RUNS"); do
-    t0=$(now_ns); "$BIN" history "$@" --format csv >/dev/null; t1=$(now_ns); ours+=($(( t1 - t0 )))
-    t0=$(now_ns); sqlite3 -csv "$DB" "$sql" >/dev/null; t1=$(now_ns); theirs+=($(( t1 - t0 )))
-  done
-  local a b
-  a=$(printf '%s\n' "${ours[@]}" | median | ms)
-  b=$(printf '%s\n' "${theirs[@]}" | median | ms)
-  printf '%-34s history %6s ms   sqlite3 %6s ms   ratio %s\n' "$label" "$a" "$b" \
-    "$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+  json=$(mktemp)
+  hyperfine -N -w 5 -r "$RUNS" --export-json "$json" \
+    "$BIN history $* --format csv" "sqlite3 -csv $DB \"$sql\"" >/dev/null 2>&1
+  a=$(jq '.results[0].median * 1000' "$json"); b=$(jq '.results[1].median * 1000' "$json")
+  rm -f "$json"
+  printf '%-34s history %6.2f ms   sqlite3 %6.2f ms   ratio %.2f\n' "$label" "$a" "$b" \
+    "$(awk -v a="$a" -v b="$b" 'BEGIN { print a / b }')"
 }
 
-echo "median process wall time of $RUNS runs on $(nproc) cores, 1,000,000 rows:"
+echo "median process wall time (hyperfine, $RUNS runs) on $(nproc) cores, 1,000,000 rows:"
 compare "--search <8 chars of a reference>" --search "${REF:0:8}" --limit 50
 compare "--search insufficient" --search insufficient --limit 50
 compare "--state failed" --state failed --limit 50
