@@ -30,36 +30,30 @@ export PAYOUT_CONSOLE_CONFIG="$WORK/config.toml" PAYOUT_CONSOLE_DATA_DIR="$WORK/
 export PAYOUT_CONSOLE_CLIENT_SECRET=sandbox
 unset PAYOUT_CONSOLE_TOKEN PAYOUT_CONSOLE_PROFILE
 
-now_ns() { date +%s%N; }
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-
-pay_once() {
-  echo 000000 | "$BIN" pay --account 18 --amount 10 --currency USD --phone 231771234567 \
-    --code-stdin --no-wait --json --allow-unresolved >/dev/null || [ $? -eq 5 ]  # 5: pending, as expected
-}
-curl_once() {
-  local token session ref
-  token=$(curl -fsS -H 'content-type: application/json' \
-    -d '{"client_id":"sandbox","client_secret":"sandbox"}' "$BASE/v1/jwt/client/obtain/token" | jq -r .access_token)
-  session=$(curl -fsS -H "authorization: Bearer $token" -H 'content-type: application/json' \
-    -d '{"payout_account_id":"18","amount":10,"currency":"USD"}' "$BASE/v1/sessions/payout" | jq -r .id)
-  ref=$(cat /proc/sys/kernel/random/uuid)
-  curl -fsS -H "authorization: Bearer $token" -H 'content-type: application/json' -d "{
-    \"session_id\":\"$session\",\"payout_account_id\":\"18\",\"reference_id\":\"$ref\",
-    \"passcode\":{\"token\":{\"code\":\"000000\",\"phone\":\"231771234567\"},
-    \"device\":{\"name\":\"bench\",\"type\":\"SERVER\",\"platform\":\"LINUX\",\"user_agent\":\"curl\",\"client_ip\":\"127.0.0.1\"}}}" \
-    "$BASE/v1/executions/payout" >/dev/null
-}
-
-pay_once; curl_once   # warm up caches and the history file
-: >"$WORK/pay.ns"; : >"$WORK/curl.ns"
-for _ in $(seq 1 "$RUNS"); do
-  t0=$(now_ns); pay_once; t1=$(now_ns); echo $(( t1 - t0 )) >>"$WORK/pay.ns"
-  t0=$(now_ns); curl_once; t1=$(now_ns); echo $(( t1 - t0 )) >>"$WORK/curl.ns"
-done
-pay_ms=$(median <"$WORK/pay.ns" | awk '{ printf "%.1f", $1 / 1e6 }')
-curl_ms=$(median <"$WORK/curl.ns" | awk '{ printf "%.1f", $1 / 1e6 }')
-ratio=$(awk -v a="$pay_ms" -v b="$curl_ms" 'BEGIN { printf "%.2f", a / b }')
-echo "pay --no-wait (token + session + journal + execute), median of $RUNS: $pay_ms ms"
-echo "curl x3 + jq (token + session + execute),            median of $RUNS: $curl_ms ms"
-echo "ratio pay/curl: $ratio (target <= 1.3)"
+command -v hyperfine >/dev/null || { echo "bench_pay: needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+# Each side is one small bash script, so both pay the same shell start-up.
+cat >"$WORK/pay.sh" <<SH
+echo 000000 | "$BIN" pay --account 18 --amount 10 --currency USD --phone 231771234567 \\
+  --code-stdin --no-wait --json --allow-unresolved >/dev/null
+[ \$? -eq 5 ]   # 5: pending, as expected with --no-wait
+SH
+cat >"$WORK/curl.sh" <<SH
+set -e
+token=\$(curl -fsS -H 'content-type: application/json' \\
+  -d '{"client_id":"sandbox","client_secret":"sandbox"}' "$BASE/v1/jwt/client/obtain/token" | jq -r .access_token)
+session=\$(curl -fsS -H "authorization: Bearer \$token" -H 'content-type: application/json' \\
+  -d '{"payout_account_id":"18","amount":10,"currency":"USD"}' "$BASE/v1/sessions/payout" | jq -r .id)
+ref=\$(cat /proc/sys/kernel/random/uuid)
+curl -fsS -H "authorization: Bearer \$token" -H 'content-type: application/json' -d "{
+  \\"session_id\\":\\"\$session\\",\\"payout_account_id\\":\\"18\\",\\"reference_id\\":\\"\$ref\\",
+  \\"passcode\\":{\\"token\\":{\\"code\\":\\"000000\\",\\"phone\\":\\"231771234567\\"},
+  \\"device\\":{\\"name\\":\\"bench\\",\\"type\\":\\"SERVER\\",\\"platform\\":\\"LINUX\\",\\"user_agent\\":\\"curl\\",\\"client_ip\\":\\"127.0.0.1\\"}}}" \\
+  "$BASE/v1/executions/payout" >/dev/null
+SH
+bash "$WORK/pay.sh" && bash "$WORK/curl.sh" || { echo "bench_pay: a warm-up run failed" >&2; exit 1; }
+hyperfine -N -w 3 -r "$RUNS" --export-json "$WORK/pay.json" "bash $WORK/pay.sh" "bash $WORK/curl.sh" >/dev/null 2>&1
+pay_ms=$(jq '.results[0].median * 1000' "$WORK/pay.json")
+curl_ms=$(jq '.results[1].median * 1000' "$WORK/pay.json")
+printf 'pay --no-wait (token + session + journal + execute), median of %s: %.1f ms\n' "$RUNS" "$pay_ms"
+printf 'curl x3 + jq (token + session + execute),            median of %s: %.1f ms\n' "$RUNS" "$curl_ms"
+printf 'ratio pay/curl: %.2f (target <= 1.3)\n' "$(awk -v a="$pay_ms" -v b="$curl_ms" 'BEGIN { print a / b }')"
