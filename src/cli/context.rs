@@ -32,7 +32,10 @@ pub fn init_logging(paths: &Paths, background: bool) -> Option<WorkerGuard> {
         .with_env_filter(filter)
         .with_ansi(false);
     if !background {
-        builder.with_writer(std::sync::Mutex::new(file)).try_init().ok()?;
+        builder
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init()
+            .ok()?;
         return None;
     }
     // A small queue: the default (128k lines) costs a 4 MB allocation on every start.

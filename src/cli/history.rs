@@ -103,7 +103,8 @@ pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError
                 Ok(0)
             }
             None => Err(CliError::Usage(
-                "sql: this filter runs no single statement (several states, or nothing can match)".into(),
+                "sql: this filter runs no single statement (several states, or nothing can match)"
+                    .into(),
             )),
         };
     }

@@ -65,6 +65,18 @@ pub async fn run(cli: &Cli, paths: &Paths) -> Option<i32> {
     Some(finish(result))
 }
 
+/// A token cancelled by Ctrl-C: stops waiting (the execution goes on; its row says so).
+fn cancel_on_ctrl_c() -> tokio_util::sync::CancellationToken {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let on_ctrl_c = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_ctrl_c.cancel();
+        }
+    });
+    cancel
+}
+
 /// Commands that read only local files and need no async runtime.
 pub fn is_local(cli: &Cli) -> bool {
     matches!(

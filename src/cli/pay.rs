@@ -4,7 +4,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use secrecy::SecretString;
-use tokio_util::sync::CancellationToken;
 use zeroize::Zeroize;
 
 use super::args::{Cli, PayArgs};
@@ -128,14 +127,10 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
 
     // A journaled reference keeps its session: a retry is the same payment.
     let reference = valid.reference.to_string();
-    let existing = {
-        let r = reference.clone();
-        engine
-            .store
-            .run(move |j| j.get(&r))
-            .await
-            .map_err(|e| CliError::Other(e.to_string()))?
-    };
+    let existing = engine
+        .journaled(&reference)
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))?;
     let (session_id, session_amount, session_currency, session_expires) =
         match (&existing, &valid.session) {
             (Some(row), _) => (
@@ -172,13 +167,7 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
         .await
         .map_err(payout_error)?;
 
-    let cancel = CancellationToken::new();
-    let on_ctrl_c = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_ctrl_c.cancel();
-        }
-    });
+    let cancel = super::cancel_on_ctrl_c();
     let mut outcome = engine
         .execute(plan, &cancel, &sink)
         .await

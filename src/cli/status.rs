@@ -26,14 +26,10 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &StatusArgs) -> Result<i32, Cli
         .to_string();
     let conn = connect(cli, paths).await?;
     let engine = conn.engine.clone();
-    let row = {
-        let r = reference.clone();
-        engine
-            .store
-            .run(move |j| j.get(&r))
-            .await
-            .map_err(|e| CliError::Other(e.to_string()))?
-    };
+    let row = engine
+        .journaled(&reference)
+        .await
+        .map_err(|e| CliError::Other(e.to_string()))?;
     let answer = match engine.client.status(&reference).await {
         Ok(a) => a,
         Err(e @ ApiError::NotFound { .. }) => {
@@ -71,13 +67,7 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &StatusArgs) -> Result<i32, Cli
     outcome.raw = Some(answer.raw);
 
     if args.watch && !state.is_final() {
-        let cancel = CancellationToken::new();
-        let c = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                c.cancel();
-            }
-        });
+        let cancel = super::cancel_on_ctrl_c();
         let quiet = args.json;
         let sink = move |p: Progress| {
             if !quiet {

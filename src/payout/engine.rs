@@ -222,6 +222,12 @@ impl Engine {
         Ok(session)
     }
 
+    /// The journal's row for `reference`, if this console ever sent it.
+    pub async fn journaled(&self, reference: &str) -> Result<Option<ExecutionRow>, StoreError> {
+        let r = reference.to_string();
+        self.store.run(move |j| j.get(&r)).await
+    }
+
     /// Executions to `account` that may still move money, other than `except`.
     pub async fn unresolved_for(
         &self,
@@ -405,8 +411,7 @@ impl Engine {
         plan: &ExecutionPlan,
         out: &mut Outcome,
     ) -> Result<Option<Outcome>, PayoutError> {
-        let r = out.reference.clone();
-        let Some(row) = self.store.run(move |j| j.get(&r)).await? else {
+        let Some(row) = self.journaled(&out.reference).await? else {
             return Ok(None);
         };
         if row.payout_account_id != plan.account || row.session_id != plan.session_id {

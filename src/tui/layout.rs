@@ -43,13 +43,22 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     use Constraint::{Fill, Length};
     let [header, body, notice, footer] =
         Layout::vertical([Length(1), Fill(1), Length(1), Length(1)]).areas(area);
+    // On a short terminal a payout on the Live pane matters more than history rows: keep
+    // three of them and give the rest to the answer's fields.
+    let short = body.height < 24;
     let history_h = match app.focus {
         Pane::History => body.height * 3 / 5,
+        _ if short && app.live.is_some() => 5,
         Pane::Live if app.live.is_some() => (body.height / 4).max(6),
         _ => (body.height * 2 / 5).max(8),
     };
     let [top, history] = Layout::vertical([Fill(1), Length(history_h)]).areas(body);
-    let left_w = (top.width * 2 / 5).max(32);
+    // Narrow terminals: a 36-character reference and its label must fit the right column.
+    let left_w = if top.width < 100 {
+        30
+    } else {
+        (top.width * 2 / 5).max(32)
+    };
     let [left, right] = Layout::horizontal([Length(left_w), Fill(1)]).areas(top);
     // Room for amount, currency and the status, plus a line per problem.
     let session_h = 5 + app.session.problems.len().min(3) as u16;

@@ -247,7 +247,10 @@ impl FrameTiming {
     fn drawn(&mut self, key_at: Option<std::time::Instant>, history: bool, payout: bool) {
         if history && !self.history_shown {
             self.history_shown = true;
-            tracing::info!(ms = crate::cli::since_start_ms(), "first frame with a history page");
+            tracing::info!(
+                ms = crate::cli::since_start_ms(),
+                "first frame with a history page"
+            );
         }
         if let Some(at) = key_at {
             tracing::debug!(us = at.elapsed().as_micros() as u64, payout, "key to frame");
