@@ -43,12 +43,12 @@ pub fn areas(area: Rect, app: &App) -> Option<Areas> {
     use Constraint::{Fill, Length};
     let [header, body, notice, footer] =
         Layout::vertical([Length(1), Fill(1), Length(1), Length(1)]).areas(area);
-    // On a short terminal a payout on the Live pane matters more than history rows: keep
-    // three of them and give the rest to the answer's fields.
+    // On a short terminal a payout on the Live pane matters more than history rows: keep the
+    // newest one in view and give the rest to the answer's fields.
     let short = body.height < 24;
     let history_h = match app.focus {
         Pane::History => body.height * 3 / 5,
-        _ if short && app.live.is_some() => 5,
+        _ if short && app.live.is_some() => 4,
         Pane::Live if app.live.is_some() => (body.height / 4).max(6),
         _ => (body.height * 2 / 5).max(8),
     };

@@ -164,3 +164,13 @@ fn the_keymap_asset_matches_the_key_table() {
         assert!(Keymap::with_overrides(&o).is_ok(), "{line}");
     }
 }
+
+#[test]
+fn the_example_config_lists_the_same_key_defaults() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
+    let example = std::fs::read_to_string(path).unwrap();
+    let keys = &example[example.find("\n[keys]\n").expect("a [keys] table") + 8..];
+    let want = default_toml();
+    let want = &want[want.find("[keys]\n").unwrap() + 7..];
+    assert_eq!(keys, want, "copy assets/keymap.toml's entries into {path}");
+}
