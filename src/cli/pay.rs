@@ -48,7 +48,11 @@ fn usage_from_problems(problems: &[crate::payout::FieldProblem]) -> CliError {
     CliError::Usage(text)
 }
 
-fn confirm_live(args: &PayArgs, conn: &Connected, amount_text: &str) -> Result<(), CliError> {
+fn confirm_live(
+    args: &PayArgs,
+    conn: &Connected,
+    amount: Option<(&str, &str)>,
+) -> Result<(), CliError> {
     if !conn.is_live() || args.yes {
         return Ok(());
     }
@@ -67,15 +71,19 @@ fn confirm_live(args: &PayArgs, conn: &Connected, amount_text: &str) -> Result<(
         .into_iter()
         .rev()
         .collect();
+    let what = match amount {
+        Some((amount, currency)) => format!(" for {amount} {currency}"),
+        None => format!(" on session {}", args.session.as_deref().unwrap_or("")),
+    };
     eprint!(
-        "LIVE payout on profile {} to account {} for {amount_text}. Type the account's last 4 characters ({tail}) or the amount to confirm: ",
+        "LIVE payout on profile {} to account {}{what}. Type the account's last 4 characters ({tail}) or the amount to confirm: ",
         conn.profile_name, args.account
     );
     std::io::stderr().flush().ok();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).ok();
     let typed = line.trim();
-    if typed == tail || (!amount_text.is_empty() && typed == amount_text) {
+    if typed == tail || amount.is_some_and(|(a, _)| typed == a) {
         Ok(())
     } else {
         Err(CliError::Usage("not confirmed: nothing was sent".into()))
@@ -112,10 +120,14 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
     let conn = connect(cli, paths).await?;
     let engine = conn.engine.clone();
     let amount_text = match &valid.session {
-        ValidSession::New { amount, currency } => format!("{amount} {currency}"),
-        ValidSession::Existing { .. } => String::new(),
+        ValidSession::New { amount, currency } => Some((amount.to_string(), currency.as_str())),
+        ValidSession::Existing { .. } => None,
     };
-    confirm_live(args, &conn, amount_text.split(' ').next().unwrap_or(""))?;
+    confirm_live(
+        args,
+        &conn,
+        amount_text.as_ref().map(|(a, c)| (a.as_str(), *c)),
+    )?;
 
     let quiet = args.json;
     let sink = move |p: Progress| {
