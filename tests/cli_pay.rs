@@ -209,3 +209,38 @@ fn status_of_an_unknown_reference_is_not_final_and_says_so() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn history_pages_walk_newest_first_without_repeats() {
+    let data = tempfile::tempdir().unwrap();
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let out = pay(&data, "19", "000000", "231771234567");
+        assert_eq!(out.status.code(), Some(6));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        made.push(v["reference_id"].as_str().unwrap().to_string());
+    }
+    let page = |n: &str| -> Vec<String> {
+        let out = cmd(&data)
+            .args(["history", "--format", "json", "--limit", "2", "--page", n])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reference_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (first, second, third) = (page("1"), page("2"), page("3"));
+    made.reverse();
+    assert_eq!(first, made[..2]);
+    assert_eq!(second, made[2..]);
+    assert!(third.is_empty());
+    let zero = cmd(&data)
+        .args(["history", "--page", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2));
+}

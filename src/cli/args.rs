@@ -120,8 +120,12 @@ pub struct HistoryArgs {
     /// Text in the reference, session, account, provider transaction or messages.
     #[arg(long)]
     pub search: Option<String>,
+    /// Rows per page.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Which page of --limit rows, newest first (1 is the newest).
+    #[arg(long, default_value_t = 1)]
+    pub page: usize,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print the SQL this query runs (for the sqlite3 shell) instead of running it.

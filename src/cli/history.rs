@@ -86,6 +86,11 @@ pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError
     if args.limit == 0 {
         return Err(CliError::Usage("limit: must be at least 1".into()));
     }
+    if args.page == 0 {
+        return Err(CliError::Usage(
+            "page: pages count from 1 (the newest)".into(),
+        ));
+    }
     let filter = HistoryFilter {
         states,
         since,
@@ -93,9 +98,30 @@ pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError
         profile: cli.profile.clone(),
         search: args.search.clone().filter(|s| !s.trim().is_empty()),
     };
+    // Keyset paging: each page starts below the last row of the one before, so page N costs N
+    // index walks of --limit rows, never an OFFSET scan.
+    let page = store
+        .blocking(|j| -> Result<Option<Page>, crate::journal::JournalError> {
+            let mut page = Page::first(args.limit);
+            for _ in 1..args.page {
+                let rows = j.query(&filter, page)?;
+                match page.next(&rows) {
+                    Some(next) => page = next,
+                    None => return Ok(None),
+                }
+            }
+            Ok(Some(page))
+        })
+        .map_err(|e| CliError::Other(e.to_string()))?;
     if args.sql {
+        let Some(page) = page else {
+            return Err(CliError::Usage(format!(
+                "page: there is no page {}",
+                args.page
+            )));
+        };
         let sql = store
-            .blocking(|j| j.query_sql(&filter, Page::first(args.limit)))
+            .blocking(|j| j.query_sql(&filter, page))
             .map_err(|e| CliError::Other(e.to_string()))?;
         return match sql {
             Some(sql) => {
@@ -108,9 +134,12 @@ pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError
             )),
         };
     }
-    let rows = store
-        .blocking(|j| j.query(&filter, Page::first(args.limit)))
-        .map_err(|e| CliError::Other(e.to_string()))?;
+    let rows = match page {
+        Some(page) => store
+            .blocking(|j| j.query(&filter, page))
+            .map_err(|e| CliError::Other(e.to_string()))?,
+        None => Vec::new(),
+    };
     let text = match args.format {
         Format::Table => format::table(&rows),
         Format::Json => format::json(&rows),
