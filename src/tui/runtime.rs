@@ -151,7 +151,8 @@ impl Runtime {
                 let cancel = CancellationToken::new();
                 self.running.insert(reference.clone(), cancel.clone());
                 let (engine, tx) = (self.engine.clone(), self.tx.clone());
-                tokio::spawn(async move {
+                let (watch_tx, watch_ref) = (self.tx.clone(), reference.clone());
+                let task = tokio::spawn(async move {
                     let sink = sink(&tx, &reference);
                     if let Err(e) = engine.guard_account(&plan, allow_unresolved).await {
                         let _ = tx.send(Msg::Executed {
@@ -178,6 +179,19 @@ impl Runtime {
                     });
                     if follow {
                         follow_until_final(&engine, outcome, &cancel, &tx, &reference).await;
+                    }
+                });
+                // A bug that panics the task must not leave the Live pane saying "sending"
+                // forever: say so, and point at the status check.
+                tokio::spawn(async move {
+                    if let Err(e) = task.await
+                        && e.is_panic()
+                    {
+                        // `Followed` with an error: not final, never "not sent".
+                        let _ = watch_tx.send(Msg::Followed {
+                            reference: watch_ref,
+                            result: Err("the payout task stopped on an internal error (see the log); the payout may have executed: check its status before paying again".into()),
+                        });
                     }
                 });
             }

@@ -486,3 +486,31 @@ fn a_new_payout_gets_a_new_reference_and_starts_at_the_account() {
     assert!(app.account.chosen.is_none());
     assert_eq!(app.session.amount.value(), "");
 }
+
+#[test]
+fn a_payout_task_that_dies_mid_send_is_shown_not_final_never_not_sent() {
+    let mut app = app();
+    to_review(&mut app);
+    press(&mut app, KeyCode::Enter);
+    let reference = app.live.as_ref().unwrap().reference.clone();
+    // What the runtime's watcher sends when the execute task panicked.
+    msg(
+        &mut app,
+        Msg::Followed {
+            reference: reference.clone(),
+            result: Err("the payout task stopped on an internal error".into()),
+        },
+    );
+    let live = app.live.as_ref().unwrap();
+    assert_eq!(live.phase, Phase::Stopped);
+    assert!(!live.state.is_final());
+    assert!(
+        live.last_problem
+            .as_deref()
+            .unwrap()
+            .contains("internal error")
+    );
+    // The status can be asked from there.
+    let fx = press(&mut app, KeyCode::Char('c'));
+    assert!(matches!(&fx[..], [Effect::CheckStatus { .. }]));
+}
