@@ -364,8 +364,8 @@ fn export_csv(
         file.write_all(body.as_bytes()).map_err(|e| at(&e))?;
         store
             .blocking(|j| {
-                rows.iter()
-                    .try_for_each(|r| j.record_event(&r.reference_id, EventKind::Exported, &detail))
+                let refs: Vec<&str> = rows.iter().map(|r| r.reference_id.as_str()).collect();
+                j.record_events(&refs, EventKind::Exported, &detail)
             })
             .map_err(|e| e.to_string())?;
         written += rows.len();

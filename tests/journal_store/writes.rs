@@ -237,3 +237,33 @@ fn mask_phone_shows_first_and_last_four_and_hides_short_input() {
     assert!(!mask_phone("1234567").contains(char::is_numeric));
     assert!(!mask_phone("").contains(char::is_numeric));
 }
+
+#[test]
+fn one_event_on_many_rows_is_all_or_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let j = Journal::open(tmp.path()).unwrap();
+    let refs: Vec<String> = (0..3).map(|_| reference()).collect();
+    for r in &refs {
+        j.begin(&new_exec(r, "18")).unwrap();
+    }
+    let all: Vec<&str> = refs.iter().map(String::as_str).collect();
+    j.record_events(&all, EventKind::Exported, "exports/history.csv")
+        .unwrap();
+    for r in &refs {
+        let last = j.events(r).unwrap().pop().unwrap();
+        assert_eq!(
+            (last.kind, last.detail.as_str()),
+            (EventKind::Exported, "exports/history.csv")
+        );
+    }
+    // One unknown reference: nothing is recorded for the others either.
+    let with_missing = [all[0], "no-such-ref"];
+    assert!(
+        j.record_events(&with_missing, EventKind::Note, "x")
+            .is_err()
+    );
+    assert_eq!(
+        j.events(all[0]).unwrap().last().unwrap().kind,
+        EventKind::Exported
+    );
+}
