@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use super::engine::{Engine, Outcome, PayoutError, Progress, Sink};
+use super::engine::Engine;
+use super::plan::{Outcome, PayoutError, Progress, Sink};
 use super::reconcile::NOT_FOUND_PREFIX;
 use crate::api::{ApiError, LocalState};
 use crate::journal::EventKind;

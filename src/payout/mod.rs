@@ -6,15 +6,15 @@
 mod device;
 mod engine;
 mod follow;
+mod plan;
 pub mod reconcile;
 pub mod store;
 pub mod validate;
 
 pub use device::{default_device, os_user};
-pub use engine::{
-    Engine, EngineContext, ExecutionPlan, Outcome, PayoutError, PollPolicy, Progress,
-};
+pub use engine::{Engine, EngineContext};
 pub use follow::FollowOpts;
+pub use plan::{ExecutionPlan, Outcome, PayoutError, PollPolicy, Progress};
 pub use reconcile::Resolution;
 pub use store::{Store, StoreError};
 pub use validate::{

@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 
-use super::engine::{Engine, PayoutError};
+use super::engine::Engine;
+use super::plan::PayoutError;
 use crate::api::{ApiError, LocalState, state_for};
 use crate::journal::{EventKind, ExecutionRow};
 
