@@ -244,3 +244,44 @@ fn history_pages_walk_newest_first_without_repeats() {
         .unwrap();
     assert_eq!(zero.status.code(), Some(2));
 }
+
+#[test]
+fn the_console_reports_a_bad_config_before_touching_the_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("bad.toml");
+    std::fs::write(&file, "default_profile = \"p\"\n[profiles.p]\nbase_url = \"https://api.example.com\"\nclient_id = \"x\"\ntimeout_secs = \"soon\"\n").unwrap();
+    let out = cmd(&data).arg("--config").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("profiles.p.timeout_secs"), "{stderr}");
+    // No escape sequence was written: the terminal was never taken over.
+    assert!(
+        !out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_client_secret_says_which_variable_to_set() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("ok.toml");
+    std::fs::write(&file, "default_profile = \"p\"\n[profiles.p]\nbase_url = \"https://api.example.com\"\nclient_id = \"x\"\n").unwrap();
+    for args in [
+        vec![],
+        vec!["status", "550e8400-e29b-41d4-a716-446655440000"],
+    ] {
+        let out = cmd(&data)
+            .arg("--config")
+            .arg(&file)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("PAYOUT_CONSOLE_CLIENT_SECRET"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!out.stderr.contains(&0x1b), "{stderr}");
+    }
+}

@@ -131,6 +131,12 @@ fn an_operator_runs_two_sandbox_payouts_finds_them_in_history_and_quits_cleanly(
         "1"
     );
 
+    // A 20x5 terminal gets a message, not a panic; the screen comes back when it grows again.
+    t.tmux(&["resize-window", "-t", &t.session, "-x", "20", "-y", "5"]);
+    t.wait_for("too small", Duration::from_secs(10));
+    t.tmux(&["resize-window", "-t", &t.session, "-x", "140", "-y", "45"]);
+    t.wait_for("Payout account", Duration::from_secs(10));
+
     // Account 18, highlighted first: live to COMPLETED.
     t.keys(&["Enter"]);
     pay(&t, "250");
