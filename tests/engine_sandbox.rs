@@ -476,3 +476,52 @@ async fn following_a_lost_answer_concludes_did_not_land_after_the_grace() {
         LocalState::Rejected
     );
 }
+
+#[tokio::test]
+async fn a_reference_another_console_is_sending_is_never_sent_again() {
+    let sb = sandbox_with(fast_opts()).await;
+    let rig = rig(&sb.base_url, T, sandbox_auth());
+    let sid = session(&rig.engine, "18").await;
+    let reference = Uuid::new_v4();
+    let new = payout_console::journal::NewExecution {
+        reference_id: reference.to_string(),
+        session_id: sid.clone(),
+        session_amount: None,
+        session_currency: None,
+        session_expires_at: None,
+        payout_account_id: "18".into(),
+        profile: "test".into(),
+        base_url: sb.base_url.clone(),
+        sandbox: true,
+        os_user: "tester".into(),
+        payee: "2317•••4567".into(),
+    };
+    // A live writer (this very process) has it in `sending`, as another console mid-request would.
+    let r = reference.to_string();
+    rig.engine
+        .store
+        .run(move |j| {
+            j.begin(&new)?;
+            j.mark_sent(&r, 1)
+        })
+        .await
+        .unwrap();
+    let err = rig
+        .engine
+        .execute(
+            plan("18", &sid, "000000", reference),
+            &CancellationToken::new(),
+            &quiet(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PayoutError::InFlightElsewhere { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("being sent right now"), "{err}");
+    assert_eq!(
+        times_executed(&sb.base_url, &reference.to_string()).await,
+        0
+    );
+}

@@ -226,7 +226,9 @@ pub fn payout_error(e: PayoutError) -> CliError {
         PayoutError::Unresolved { .. }
         | PayoutError::AlreadyFinal { .. }
         | PayoutError::ReferenceMismatch { .. } => CliError::Usage(e.to_string()),
-        PayoutError::StatusUnknown { .. } => CliError::NotFinal(e.to_string()),
+        PayoutError::StatusUnknown { .. } | PayoutError::InFlightElsewhere { .. } => {
+            CliError::NotFinal(e.to_string())
+        }
         _ => CliError::Other(e.to_string()),
     }
 }

@@ -256,9 +256,22 @@ impl Engine {
         plan: &ExecutionPlan,
         out: &mut Outcome,
     ) -> Result<Option<Outcome>, PayoutError> {
-        let Some(row) = self.journaled(&out.reference).await? else {
+        let Some(mut row) = self.journaled(&out.reference).await? else {
             return Ok(None);
         };
+        if row.state == LocalState::Sending {
+            // `sending` is only safe to resume when its writer is gone: another console (or this
+            // one) may be sending it right now. Orphans become `unknown` here.
+            self.store.run(|j| j.recover_orphans()).await?;
+            row = self.journaled(&out.reference).await?.unwrap_or(row);
+            if row.state == LocalState::Sending {
+                return Err(PayoutError::InFlightElsewhere {
+                    reference: row.reference_id,
+                    pid: row.writer_pid,
+                    host: row.writer_host,
+                });
+            }
+        }
         if row.payout_account_id != plan.account || row.session_id != plan.session_id {
             return Err(PayoutError::ReferenceMismatch {
                 reference: row.reference_id,
@@ -281,11 +294,7 @@ impl Engine {
                     self.record_answer(out, EventKind::Polled, answer).await?;
                     Ok(Some(out.clone()))
                 }
-                Err(ApiError::NotFound { .. })
-                    if matches!(row.state, LocalState::Sending | LocalState::Unknown) =>
-                {
-                    Ok(None)
-                }
+                Err(ApiError::NotFound { .. }) if row.state == LocalState::Unknown => Ok(None),
                 Err(error) => Err(PayoutError::StatusUnknown {
                     reference: out.reference.clone(),
                     error,

@@ -145,6 +145,14 @@ pub enum PayoutError {
         "payout account {account} has an unresolved execution ({list}); resolve it with `payout-console reconcile` or `status REF` first, or override explicitly"
     )]
     Unresolved { account: String, list: String },
+    #[error(
+        "reference {reference} is being sent right now by another console (process {pid} on {host}); wait for it, then ask its status"
+    )]
+    InFlightElsewhere {
+        reference: String,
+        pid: u32,
+        host: String,
+    },
     #[error("reference {reference} is already {state}; a new payout needs a new reference")]
     AlreadyFinal {
         reference: String,
