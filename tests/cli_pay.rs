@@ -285,3 +285,38 @@ fn a_missing_client_secret_says_which_variable_to_set() {
         assert!(!out.stderr.contains(&0x1b), "{stderr}");
     }
 }
+
+#[test]
+fn history_outputs_keep_amounts_exact() {
+    let data = tempfile::tempdir().unwrap();
+    let out = cmd(&data)
+        .args([
+            "pay",
+            "--sandbox",
+            "--account",
+            "19",
+            "--amount",
+            "25.10",
+            "--currency",
+            "USD",
+        ])
+        .args(["--phone", "231771234567", "--code-stdin", "--json"])
+        .write_stdin("000000\n")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reference = v["reference_id"].as_str().unwrap();
+    let text = |args: &[&str]| {
+        let out = cmd(&data).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json = text(&["history", "--format", "json"]);
+    assert!(json.contains("25.10"), "{json}");
+    let show = text(&["history", "show", reference, "--json"]);
+    assert!(show.contains("\"payer_amount\":25.10"), "{show}");
+    let bundle = text(&["history", "show", reference, "--bundle"]);
+    assert!(bundle.contains("\"payer_amount\": 25.10"), "{bundle}");
+    let csv = text(&["history", "--format", "csv"]);
+    assert!(csv.contains("25.10"), "{csv}");
+}

@@ -63,8 +63,18 @@ pub fn run(cli: &Cli, paths: &Paths, args: &HistoryArgs) -> Result<i32, CliError
             )));
         };
         if *json {
-            let v = serde_json::json!({ "execution": serde_json::to_value(&row).map_err(|e| CliError::Other(e.to_string()))?, "events": serde_json::to_value(&events).map_err(|e| CliError::Other(e.to_string()))? });
-            println!("{v}");
+            // Serialized directly, never through a Value, so amounts keep their digits.
+            #[derive(serde::Serialize)]
+            struct Show<'a> {
+                execution: &'a crate::journal::ExecutionRow,
+                events: &'a [crate::journal::EventRow],
+            }
+            let show = Show {
+                execution: &row,
+                events: &events,
+            };
+            let text = serde_json::to_string(&show).map_err(|e| CliError::Other(e.to_string()))?;
+            println!("{text}");
         } else if *bundle {
             println!("{}", format::support_bundle(&row, &events));
         } else {

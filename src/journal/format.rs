@@ -10,6 +10,24 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::{EventRow, ExecutionRow};
+use crate::money::Amount;
+
+/// The last answer as the journal recorded it, for the support bundle.
+#[derive(serde::Serialize)]
+struct RecordedAnswer<'a> {
+    reference_id: &'a str,
+    status: &'a Option<String>,
+    payer_amount: Option<Amount>,
+    payer_currency: &'a Option<String>,
+    payee_amount: Option<Amount>,
+    payee_currency: &'a Option<String>,
+    operation_type: &'a Option<String>,
+    provider_transaction_id: &'a Option<String>,
+    gateway_message: &'a Option<String>,
+    wallet_message: &'a Option<String>,
+    client_secret: Option<String>,
+    requires_action: Option<bool>,
+}
 
 /// The fixed-width table `payout-console history` prints, newest first as given.
 pub fn table(rows: &[ExecutionRow]) -> String {
@@ -230,20 +248,24 @@ pub fn support_bundle(row: &ExecutionRow, events: &[EventRow]) -> String {
             "device": "[not recorded in history]",
         },
     });
-    let answer = json!({
-        "reference_id": row.reference_id,
-        "status": row.status,
-        "payer_amount": row.payer_amount,
-        "payer_currency": row.payer_currency,
-        "payee_amount": row.payee_amount,
-        "payee_currency": row.payee_currency,
-        "operation_type": row.operation_type,
-        "provider_transaction_id": row.provider_transaction_id,
-        "gateway_message": row.gateway_message,
-        "wallet_message": row.wallet_message,
-        "client_secret": row.client_secret_hint.as_ref().map(|h| format!("[redacted, ends {h}]")),
-        "requires_action": row.requires_action,
-    });
+    // A typed struct, not `json!`: a Value would turn the amount 25.00 into the float 25.0.
+    let answer = RecordedAnswer {
+        reference_id: &row.reference_id,
+        status: &row.status,
+        payer_amount: row.payer_amount,
+        payer_currency: &row.payer_currency,
+        payee_amount: row.payee_amount,
+        payee_currency: &row.payee_currency,
+        operation_type: &row.operation_type,
+        provider_transaction_id: &row.provider_transaction_id,
+        gateway_message: &row.gateway_message,
+        wallet_message: &row.wallet_message,
+        client_secret: row
+            .client_secret_hint
+            .as_ref()
+            .map(|h| format!("[redacted, ends {h}]")),
+        requires_action: row.requires_action,
+    };
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     let mut out = String::new();
     let _ = writeln!(out, "payout-console support bundle (secrets redacted)");
@@ -268,7 +290,11 @@ pub fn support_bundle(row: &ExecutionRow, events: &[EventRow]) -> String {
         "\nrequest: POST /executions/payout\n{}",
         pretty(&request)
     );
-    let _ = writeln!(out, "\nlast answer (as recorded)\n{}", pretty(&answer));
+    let _ = writeln!(
+        out,
+        "\nlast answer (as recorded)\n{}",
+        serde_json::to_string_pretty(&answer).unwrap_or_default()
+    );
     let _ = writeln!(out, "\nevents (UTC)");
     for e in events {
         let _ = writeln!(
