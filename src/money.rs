@@ -116,6 +116,24 @@ impl<'de> Deserialize<'de> for Amount {
     }
 }
 
+/// Payee units per payer unit (6 decimal places), when both amounts are known and the
+/// currencies differ: the rate shown beside an execution's amounts.
+pub fn rate(
+    payer: Option<Amount>,
+    payer_currency: Option<&str>,
+    payee: Option<Amount>,
+    payee_currency: Option<&str>,
+) -> Option<Decimal> {
+    let (payer, payee) = (payer?, payee?);
+    if payer_currency == payee_currency || payer.0.is_zero() {
+        return None;
+    }
+    payee
+        .0
+        .checked_div(payer.0)
+        .map(|r| r.round_dp(6).normalize())
+}
+
 /// Deserializes an optional amount where `null` and a missing field both mean "not given".
 pub fn opt_amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Amount>, D::Error> {
     let raw = Option::<Box<RawValue>>::deserialize(d)?;

@@ -177,14 +177,12 @@ impl ExecutionResponse {
 
     /// The payee/payer rate when the currencies differ (payee units per payer unit).
     pub fn rate(&self) -> Option<rust_decimal::Decimal> {
-        let (payer, payee) = (self.payer_amount?, self.payee_amount?);
-        if self.payer_currency == self.payee_currency || payer.0.is_zero() {
-            return None;
-        }
-        payee
-            .0
-            .checked_div(payer.0)
-            .map(|r| r.round_dp(6).normalize())
+        crate::money::rate(
+            self.payer_amount,
+            self.payer_currency.as_deref(),
+            self.payee_amount,
+            self.payee_currency.as_deref(),
+        )
     }
 
     /// Last 4 characters of the requires_action secret: all that may be stored or logged.
@@ -197,15 +195,17 @@ impl ExecutionResponse {
 
 /// The last 4 characters of a secret, prefixed with an ellipsis: safe to store and show.
 pub fn secret_hint(secret: &str) -> String {
-    let tail: String = secret
-        .chars()
+    format!("…{}", last_chars(secret, 4))
+}
+
+/// The last `n` characters of `text` (all of it when shorter).
+pub fn last_chars(text: &str, n: usize) -> &str {
+    let start = text
+        .char_indices()
         .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("…{tail}")
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    if n == 0 { "" } else { &text[start..] }
 }
 
 /// The vendor's execution status word. Anything unrecognised is kept raw.
@@ -436,6 +436,14 @@ mod tests {
         let (text, _) = parse_error_body(r#"{"data":{"message":"Forbidden"}}"#);
         assert_eq!(text.as_deref(), Some("Forbidden"));
         assert_eq!(parse_error_body("<html>").0, None);
+    }
+
+    #[test]
+    fn last_chars_counts_characters_not_bytes() {
+        assert_eq!(last_chars("2317•••4567", 4), "4567");
+        assert_eq!(last_chars("a•b", 2), "•b");
+        assert_eq!(last_chars("ab", 4), "ab");
+        assert_eq!(last_chars("abc", 0), "");
     }
 
     #[test]

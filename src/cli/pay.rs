@@ -62,15 +62,7 @@ fn confirm_live(
             conn.profile_name
         )));
     }
-    let tail: String = args
-        .account
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let tail = crate::api::wire::last_chars(&args.account, 4);
     let what = match amount {
         Some((amount, currency)) => format!(" for {amount} {currency}"),
         None => format!(" on session {}", args.session.as_deref().unwrap_or("")),

@@ -55,14 +55,12 @@ pub struct ExecutionRow {
 impl ExecutionRow {
     /// Payee units per payer unit, when both amounts are known and the currencies differ.
     pub fn rate(&self) -> Option<Decimal> {
-        let (payer, payee) = (self.payer_amount?, self.payee_amount?);
-        if self.payer_currency == self.payee_currency || payer.0.is_zero() {
-            return None;
-        }
-        payee
-            .0
-            .checked_div(payer.0)
-            .map(|r| r.round_dp(6).normalize())
+        crate::money::rate(
+            self.payer_amount,
+            self.payer_currency.as_deref(),
+            self.payee_amount,
+            self.payee_currency.as_deref(),
+        )
     }
 }
 
