@@ -525,3 +525,33 @@ async fn a_reference_another_console_is_sending_is_never_sent_again() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_session_pays_once_a_second_reference_on_it_is_rejected() {
+    let sb = sandbox_with(fast_opts()).await;
+    let rig = rig(&sb.base_url, T, sandbox_auth());
+    let sid = session(&rig.engine, "18").await;
+    let first = send_on(&rig.engine, "18", &sid, "000000", Uuid::new_v4()).await;
+    assert_eq!(first.state, LocalState::Pending);
+    let second = rig
+        .engine
+        .execute(
+            plan("18", &sid, "000000", Uuid::new_v4()),
+            &CancellationToken::new(),
+            &quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.state, LocalState::Rejected);
+    assert_eq!(second.field_errors[0].field, "session_id");
+    assert!(second.field_errors[0].msg.contains("already executed"));
+    assert_eq!(times_executed(&sb.base_url, &second.reference).await, 0);
+    // The first reference replays as before.
+    let r = Uuid::parse_str(&first.reference).unwrap();
+    let replay = rig.engine.client.status(&r.to_string()).await.unwrap();
+    assert_eq!(
+        replay.body.reference_id.as_deref(),
+        Some(first.reference.as_str())
+    );
+    assert_eq!(times_executed(&sb.base_url, &first.reference).await, 1);
+}

@@ -126,6 +126,20 @@ fn decide(
             .with_input(req.payout_account_id.clone().into()),
         ));
     }
+    // A session is one payment: an execution submits an active session, which it uses up.
+    if let Some(used_by) = store.executed_under(session.id) {
+        return Err(ApiError::invalid(
+            Invalid::body(
+                &["session_id"],
+                "value_error",
+                format!(
+                    "Payout session {} was already executed (reference_id {used_by}); create a new session",
+                    session.id
+                ),
+            )
+            .with_input(req.session_id.clone().into()),
+        ));
+    }
     let scenario = session.scenario;
     if matches!(
         scenario,

@@ -298,6 +298,16 @@ impl Store {
         self.refs.get_mut(reference_id)
     }
 
+    /// The reference that already moved money under `session_id`, if any: a session is one
+    /// payment.
+    pub fn executed_under(&self, session_id: u64) -> Option<Uuid> {
+        self.refs
+            .values()
+            .filter_map(|r| r.execution.as_ref())
+            .find(|e| e.session_id == session_id)
+            .map(|e| e.reference_id)
+    }
+
     pub fn execution(&self, reference_id: &str) -> Option<&Execution> {
         let id = Uuid::parse_str(reference_id).ok()?;
         self.refs.get(&id)?.execution.as_ref()
