@@ -201,6 +201,18 @@ fn example_config_documents_every_key_it_accepts() {
     let text =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
             .unwrap();
+    // Every key the parser accepts, from its own lists, so a new key cannot go undocumented.
+    for key in payout_console::config::TOP_KEYS
+        .iter()
+        .chain(payout_console::config::PROFILE_KEYS)
+        .chain(payout_console::config::DEVICE_KEYS)
+        .chain(payout_console::config::ACCOUNT_KEYS)
+    {
+        assert!(
+            text.contains(key),
+            "config.example.toml does not mention `{key}`"
+        );
+    }
     for key in [
         "default_profile",
         "base_url",

@@ -933,24 +933,8 @@ currency = "USD"
 quit = "q"
 "#;
 
-const TOP_KEYS: &[&str] = &["default_profile", "profiles", "keys"];
-const PROFILE_KEYS: &[&str] = &[
-    "base_url",
-    "api_version",
-    "timeout_secs",
-    "connect_timeout_secs",
-    "poll_interval_secs",
-    "live",
-    "client_id",
-    "client_secret_command",
-    "client_secret_file",
-    "device",
-    "phone",
-    "user_id",
-    "payout_accounts",
-];
-const DEVICE_KEYS: &[&str] = &["name", "type", "platform", "client_ip"];
-const ACCOUNT_KEYS: &[&str] = &["id", "label", "provider", "currency"];
+// The parser's own key lists, so a key added to the config is mutated here too.
+use payout_console::config::{ACCOUNT_KEYS, DEVICE_KEYS, PROFILE_KEYS, TOP_KEYS};
 
 /// Where a mutation lands.
 #[derive(Debug, Clone, Copy)]

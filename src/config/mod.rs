@@ -34,6 +34,7 @@ use url::Url;
 
 pub use credentials::Credentials;
 pub use error::ConfigError;
+pub use parse::{ACCOUNT_KEYS, DEVICE_KEYS, PROFILE_KEYS, TOP_KEYS};
 pub use paths::Paths;
 
 /// The config file, instead of the default location (`--config` wins over it).

@@ -14,8 +14,9 @@ use url::Url;
 use super::validate::{self, SECRET_ALTERNATIVES, join};
 use super::{AccountEntry, Config, ConfigError, DeviceConfig, Problem, Profile};
 
-const TOP_KEYS: &[&str] = &["default_profile", "profiles", "keys"];
-const PROFILE_KEYS: &[&str] = &[
+/// The keys each table of the config accepts; anything else is an error naming it.
+pub const TOP_KEYS: &[&str] = &["default_profile", "profiles", "keys"];
+pub const PROFILE_KEYS: &[&str] = &[
     "base_url",
     "api_version",
     "timeout_secs",
@@ -30,8 +31,8 @@ const PROFILE_KEYS: &[&str] = &[
     "user_id",
     "payout_accounts",
 ];
-const DEVICE_KEYS: &[&str] = &["name", "type", "platform", "client_ip"];
-const ACCOUNT_KEYS: &[&str] = &["id", "label", "provider", "currency"];
+pub const DEVICE_KEYS: &[&str] = &["name", "type", "platform", "client_ip"];
+pub const ACCOUNT_KEYS: &[&str] = &["id", "label", "provider", "currency"];
 
 /// Keys that would hold a secret: refused wherever they appear, without echoing the value.
 const SECRET_KEYS: &[&str] = &[
