@@ -483,19 +483,7 @@ async fn a_reference_another_console_is_sending_is_never_sent_again() {
     let rig = rig(&sb.base_url, T, sandbox_auth());
     let sid = session(&rig.engine, "18").await;
     let reference = Uuid::new_v4();
-    let new = payout_console::journal::NewExecution {
-        reference_id: reference.to_string(),
-        session_id: sid.clone(),
-        session_amount: None,
-        session_currency: None,
-        session_expires_at: None,
-        payout_account_id: "18".into(),
-        profile: "test".into(),
-        base_url: sb.base_url.clone(),
-        sandbox: true,
-        os_user: "tester".into(),
-        payee: "2317•••4567".into(),
-    };
+    let new = new_execution(&reference.to_string(), &sid, &sb.base_url);
     // A live writer (this very process) has it in `sending`, as another console mid-request would.
     let r = reference.to_string();
     rig.engine

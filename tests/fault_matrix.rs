@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::faulty::{self, Fault, http};
 use common::*;
 use payout_console::api::{ErrorKind, LocalState};
-use payout_console::journal::{EventKind, NewExecution};
+use payout_console::journal::EventKind;
 use payout_console::payout::Resolution;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
@@ -456,19 +456,7 @@ async fn every_fault_on_status_leaves_the_row_unknown_or_resolves_it() {
         let (base, server) = base_url(&row.target, "/status/payout/").await;
         let rig = rig(&base, row.timeout, sandbox_auth());
         let reference = Uuid::new_v4().to_string();
-        let new = NewExecution {
-            reference_id: reference.clone(),
-            session_id: "42".into(),
-            session_amount: None,
-            session_currency: None,
-            session_expires_at: None,
-            payout_account_id: "18".into(),
-            profile: "test".into(),
-            base_url: base.clone(),
-            sandbox: false,
-            os_user: "tester".into(),
-            payee: "2317•••4567".into(),
-        };
+        let new = new_execution(&reference, "42", &base);
         let r = reference.clone();
         rig.engine
             .store

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use payout_console::api::{ApiClient, Auth, ClientOptions};
-use payout_console::journal::Journal;
+use payout_console::journal::{Journal, NewExecution};
 use payout_console::money::Amount;
 use payout_console::payout::{
     Engine, EngineContext, ExecutionPlan, Payee, PollPolicy, Progress, Store, default_device,
@@ -105,6 +105,23 @@ pub fn plan(account: &str, session_id: &str, code: &str, reference: Uuid) -> Exe
         session_expires_at: None,
         payee: Payee::Phone(sandbox::SAMPLE_PHONE.into()),
         code: code.to_string().into(),
+    }
+}
+
+/// A row to journal by hand, as `Engine::execute` would before sending, for account 18.
+pub fn new_execution(reference: &str, session_id: &str, base_url: &str) -> NewExecution {
+    NewExecution {
+        reference_id: reference.into(),
+        session_id: session_id.into(),
+        session_amount: None,
+        session_currency: None,
+        session_expires_at: None,
+        payout_account_id: "18".into(),
+        profile: "test".into(),
+        base_url: base_url.into(),
+        sandbox: true,
+        os_user: "tester".into(),
+        payee: "2317•••4567".into(),
     }
 }
 
