@@ -111,7 +111,7 @@ async fn no_secret_passcode_or_full_phone_reaches_the_disk() {
     let refused = pay(&config, &data, "18", WRONG_PASSCODE, None).await;
     assert_eq!(refused["state"], "rejected");
     // A run with a ready bearer token: the token must not be stored either.
-    let token: serde_json::Value = reqwest::Client::new()
+    let token: serde_json::Value = common::http()
         .post(format!("{}/v1/jwt/client/obtain/token", sb.base_url))
         .json(&serde_json::json!({"client_id": "sandbox", "client_secret": CLIENT_SECRET}))
         .send()

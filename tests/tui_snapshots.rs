@@ -530,6 +530,7 @@ mod headless {
         .await;
         let second = c.app.live.as_ref().expect("live").reference.clone();
         assert_ne!(first, second);
+        payout_console::api::use_ring_for_tls();
         let confirmed = reqwest::Client::new()
             .post(format!(
                 "{}/_sandbox/confirm/{second}",

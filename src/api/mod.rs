@@ -6,6 +6,6 @@ pub mod lenient;
 pub mod state;
 pub mod wire;
 
-pub use client::{Answer, ApiClient, Auth, ClientOptions, TokenState};
+pub use client::{Answer, ApiClient, Auth, ClientOptions, TokenState, use_ring_for_tls};
 pub use error::{ApiError, ErrorKind};
 pub use state::{LocalState, state_for};

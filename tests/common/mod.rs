@@ -131,7 +131,9 @@ pub fn quiet() -> impl Fn(Progress) + Send + Sync {
 
 /// Every execution the sandbox saw.
 pub async fn executions(base_url: &str) -> Vec<serde_json::Value> {
-    let v: serde_json::Value = reqwest::get(format!("{base_url}/_sandbox/executions"))
+    let v: serde_json::Value = http()
+        .get(format!("{base_url}/_sandbox/executions"))
+        .send()
         .await
         .unwrap()
         .json()
@@ -160,12 +162,13 @@ pub async fn assert_never_twice(base_url: &str) {
     }
 }
 
-pub async fn post(url: &str) -> u16 {
+/// A plain HTTP client for talking to the sandbox directly (the product's TLS provider installed
+/// first, as every reqwest client in this crate needs).
+pub fn http() -> reqwest::Client {
+    payout_console::api::use_ring_for_tls();
     reqwest::Client::new()
-        .post(url)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+}
+
+pub async fn post(url: &str) -> u16 {
+    http().post(url).send().await.unwrap().status().as_u16()
 }

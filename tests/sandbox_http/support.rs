@@ -25,6 +25,7 @@ pub async fn start_with(opts: SandboxOptions) -> SandboxHandle {
 }
 
 pub fn client() -> Client {
+    payout_console::api::use_ring_for_tls();
     Client::builder()
         .timeout(Duration::from_secs(15))
         .build()
