@@ -43,7 +43,6 @@ pub const FILE_NAME: &str = "history.sqlite3";
 pub struct Journal {
     conn: Connection,
     path: PathBuf,
-    me: writer::Writer,
 }
 
 impl fmt::Debug for Journal {
@@ -305,7 +304,6 @@ impl Journal {
         let journal = Journal {
             conn,
             path: path.to_path_buf(),
-            me: writer::Writer::current(),
         };
         journal.recover_orphans()?;
         Ok(journal)

@@ -88,7 +88,7 @@ impl Journal {
             });
         }
         let payee = mask_digit_runs(&new.payee);
-        let me = &self.me;
+        let me = &Writer::current();
         self.write_tx(|c| {
             let existing = c
                 .prepare_cached(
@@ -181,7 +181,7 @@ impl Journal {
     /// writer; a row that was `unknown` or `rejected` (sent again with the same reference) is
     /// `sending` again. Other states are kept.
     pub fn mark_sent(&self, reference: &str, attempt: u32) -> Result<(), JournalError> {
-        let me = &self.me;
+        let me = &Writer::current();
         self.write_tx(|c| {
             let now = time::now_text();
             let n = c
@@ -380,7 +380,8 @@ impl Journal {
         if orphans.is_empty() {
             return Ok(0);
         }
-        let me: &Writer = &self.me;
+        // Who found them; read only now, so a reader that finds no orphans never looks itself up.
+        let me = &Writer::current();
         self.write_tx(|c| {
             let now = time::now_text();
             let mut changed = 0;
