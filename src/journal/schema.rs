@@ -194,7 +194,7 @@ fn try_open(path: &Path) -> Result<Connection, JournalError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_db(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-    check_ownership(&conn, path, MIGRATIONS)?;
+    let version = check_ownership(&conn, path, MIGRATIONS)?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(|e| not_a_db(path, e))?;
@@ -210,7 +210,9 @@ fn try_open(path: &Path) -> Result<Connection, JournalError> {
     // per commit is cheap next to a network round trip.
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
         .map_err(sql)?;
-    migrate(&conn, path, MIGRATIONS)?;
+    if version < SCHEMA_VERSION {
+        migrate(&conn, path, MIGRATIONS)?;
+    }
     restrict_modes(path)?;
     // No ANALYZE / PRAGMA optimize: statistics taken while the history is small go stale as it
     // grows (a stale "2 rows" on the search index's shadow table made inserts 4x slower), and
@@ -275,38 +277,35 @@ fn not_a_db(path: &Path, e: rusqlite::Error) -> JournalError {
     }
 }
 
-/// Read-only checks that the file is ours and not from the future.
+/// Read-only checks that the file is ours and not from the future. Returns its schema version.
 fn check_ownership(
     conn: &Connection,
     path: &Path,
     migrations: &[Migration],
-) -> Result<(), JournalError> {
-    let (version, app_id, tables) = conn
-        .query_row(
-            "SELECT (SELECT user_version FROM pragma_user_version),
-                    (SELECT application_id FROM pragma_application_id),
-                    (SELECT count(*) FROM sqlite_schema)",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            },
-        )
-        .map_err(|e| not_a_db(path, e))?;
+) -> Result<i64, JournalError> {
+    let pragma = |name: &str| -> Result<i64, JournalError> {
+        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .map_err(|e| not_a_db(path, e))
+    };
+    let app_id = pragma("application_id")?;
     if app_id != 0 && app_id != APPLICATION_ID {
         return Err(JournalError::Foreign {
             path: path.to_path_buf(),
             detail: format!("application id {app_id:#x}"),
         });
     }
-    if version == 0 && tables > 0 {
-        return Err(JournalError::Foreign {
-            path: path.to_path_buf(),
-            detail: format!("{tables} tables and no payout-console schema version"),
-        });
+    let version = pragma("user_version")?;
+    // Only an unversioned file needs its tables counted; every open of a history skips this.
+    if version == 0 {
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|e| not_a_db(path, e))?;
+        if tables > 0 {
+            return Err(JournalError::Foreign {
+                path: path.to_path_buf(),
+                detail: format!("{tables} tables and no payout-console schema version"),
+            });
+        }
     }
     let supported = migrations.last().map_or(0, |m| m.version);
     if version > supported {
@@ -316,7 +315,7 @@ fn check_ownership(
             supported,
         });
     }
-    Ok(())
+    Ok(version)
 }
 
 /// Applies every migration newer than the file, each in its own immediate transaction.
