@@ -10,10 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v tmux >/dev/null || { echo "bench_tui: needs tmux" >&2; exit 2; }
 BIN=${PAYOUT_CONSOLE_BIN:-target/release/payout-console}
-[ -n "${PAYOUT_CONSOLE_BIN:-}" ] || cargo build --release --quiet
 export HISTORY_BENCH_DIR=${HISTORY_BENCH_DIR:-/tmp/payout-console-history-1m}
 mkdir -p "$HISTORY_BENCH_DIR"
 ls "$HISTORY_BENCH_DIR"/bench-*.ref >/dev/null 2>&1 || cargo bench --quiet --bench history >/dev/null
+# After `cargo bench`, which relinks target/release/payout-console with dev-dependency features.
+[ -n "${PAYOUT_CONSOLE_BIN:-}" ] || cargo build --release --quiet
 LOG=$HISTORY_BENCH_DIR/logs/payout-console.log
 mkdir -p "$(dirname "$LOG")"; : >"$LOG"
 S=bench-tui-$$
