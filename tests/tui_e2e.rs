@@ -33,6 +33,19 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// A left click at a 0-based cell, as the terminal reports it with SGR mouse mode on:
+    /// the raw bytes go to the console's input, as a real terminal's would.
+    fn click(&self, x: usize, y: usize) {
+        for end in ['M', 'm'] {
+            let seq = format!("\x1b[<0;{};{}{end}", x + 1, y + 1);
+            let hex: Vec<String> = seq.bytes().map(|b| format!("{b:02x}")).collect();
+            let mut args = vec!["send-keys", "-t", &self.session, "-H"];
+            args.extend(hex.iter().map(String::as_str));
+            self.tmux(&args);
+        }
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
     fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", &self.session])
     }
@@ -183,6 +196,26 @@ fn an_operator_runs_two_sandbox_payouts_finds_them_in_history_and_quits_cleanly(
     for e in executions(&base) {
         assert_eq!(e["executions"], 1, "{e}");
     }
+
+    // The mouse: a click on the older payout's row (not the newest, selected first) focuses
+    // the history and selects that row; Enter opens its detail.
+    let (row, col) = history
+        .lines()
+        .enumerate()
+        .find_map(|(y, line)| {
+            line.find(&first_ref[..8])
+                .map(|x| (y, line[..x].chars().count()))
+        })
+        .expect("the first payout's row is on screen");
+    t.click(col + 2, row);
+    t.keys(&["Enter"]);
+    let detail = t.wait_for(&format!("Execution {first_ref}"), Duration::from_secs(10));
+    assert!(
+        !detail.contains(&format!("Execution {second_ref}")),
+        "{detail}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_gone(&format!("Execution {first_ref}"), Duration::from_secs(10));
 
     // Quit: the process exits 0 and the terminal leaves the alternate screen.
     t.keys(&["q"]);

@@ -44,19 +44,21 @@ pub fn on_mouse(app: &mut App, ev: MouseEvent) -> Vec<Effect> {
             let Some(pane) = Pane::ALL.into_iter().find(|p| areas.pane(*p).contains(at)) else {
                 return Vec::new();
             };
-            let mut fx = Vec::new();
-            if app.focus != pane {
-                app.focus_pane(pane);
-                if pane == Pane::History {
-                    fx.extend(app.history_reload(false));
-                }
-            }
             if pane == Pane::History {
                 // Border, then the header row.
                 let first = areas.history.y + 2;
                 if ev.row >= first && ev.row < areas.history.bottom().saturating_sub(1) {
                     let i = app.history.offset + (ev.row - first) as usize;
                     app.history.select_index(i);
+                }
+            }
+            // After selecting: the reload a newly focused history starts lands on the selected
+            // row, so it must be the clicked one (it was the old one, and the click was lost).
+            let mut fx = Vec::new();
+            if app.focus != pane {
+                app.focus_pane(pane);
+                if pane == Pane::History {
+                    fx.extend(app.history_reload(false));
                 }
             }
             fx

@@ -120,6 +120,45 @@ fn a_click_focuses_the_pane_and_selects_the_history_row() {
 }
 
 #[test]
+fn a_click_on_a_row_of_the_unfocused_history_survives_the_reload_focusing_starts() {
+    let mut app = app();
+    let fx = app.start();
+    let Some(Effect::LoadHistory { id, page, .. }) = fx.last() else {
+        panic!()
+    };
+    let page_of = |id, page| Msg::HistoryPage {
+        id,
+        page,
+        result: Ok(((0..10).map(row).collect(), 10)),
+    };
+    msg(&mut app, page_of(*id, *page));
+    assert_eq!(app.history.selected, 0);
+    assert_ne!(app.focus, Pane::History);
+    // Unfocused, the history's rows start two lines below its top border (border, header).
+    let (w, h) = app.size;
+    let areas = crate::tui::layout::areas(ratatui::layout::Rect::new(0, 0, w, h), &app).unwrap();
+    let fx = update(
+        &mut app,
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row: areas.history.y + 2 + 1,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(app.focus, Pane::History);
+    let Some(Effect::LoadHistory { id, page, .. }) = fx.last() else {
+        panic!("focusing the history reloads it: {fx:?}")
+    };
+    msg(&mut app, page_of(*id, *page));
+    assert_eq!(
+        app.history.selected_row().map(|r| r.seq),
+        Some(row(1).seq),
+        "the clicked row, not the one selected before the click"
+    );
+}
+
+#[test]
 fn key_overrides_apply_to_the_app() {
     let keys = BTreeMap::from([("quit".to_string(), "x".to_string())]);
     let mut app = app();
