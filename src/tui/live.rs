@@ -47,8 +47,10 @@ pub struct Fields {
     pub requires_action: Option<bool>,
 }
 
-impl Fields {
-    pub fn from_response(r: &ExecutionResponse) -> Fields {
+/// An answer and a journal row carry these ten fields under the same names and types.
+macro_rules! fields_of {
+    ($r:expr) => {{
+        let r = $r;
         Fields {
             payer_amount: r.payer_amount,
             payer_currency: r.payer_currency.clone(),
@@ -61,21 +63,16 @@ impl Fields {
             wallet_message: r.wallet_message.clone(),
             requires_action: r.requires_action,
         }
+    }};
+}
+
+impl Fields {
+    pub fn from_response(r: &ExecutionResponse) -> Fields {
+        fields_of!(r)
     }
 
     pub fn from_row(r: &ExecutionRow) -> Fields {
-        Fields {
-            payer_amount: r.payer_amount,
-            payer_currency: r.payer_currency.clone(),
-            payee_amount: r.payee_amount,
-            payee_currency: r.payee_currency.clone(),
-            rate: r.rate(),
-            operation_type: r.operation_type.clone(),
-            provider_transaction_id: r.provider_transaction_id.clone(),
-            gateway_message: r.gateway_message.clone(),
-            wallet_message: r.wallet_message.clone(),
-            requires_action: r.requires_action,
-        }
+        fields_of!(r)
     }
 }
 
