@@ -136,6 +136,8 @@ fn an_operator_runs_two_sandbox_payouts_finds_them_in_history_and_quits_cleanly(
         "45",
         &cmd,
     ]);
+    // Applications may set tmux's clipboard (its paste buffers) with OSC 52.
+    t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
     let first = t.wait_for("SANDBOX", Duration::from_secs(20));
     let base = sandbox_url(&first);
     assert_eq!(
@@ -214,6 +216,18 @@ fn an_operator_runs_two_sandbox_payouts_finds_them_in_history_and_quits_cleanly(
         !detail.contains(&format!("Execution {second_ref}")),
         "{detail}"
     );
+
+    // `b` writes the support bundle and copies it with OSC 52; tmux, told to accept OSC 52,
+    // is the clipboard here: its newest paste buffer must be the bundle, byte for byte.
+    let bundle = data
+        .path()
+        .join("support")
+        .join(format!("support-{first_ref}.txt"));
+    t.keys(&["b"]);
+    t.wait_for("copied", Duration::from_secs(10));
+    let written = std::fs::read_to_string(&bundle).expect("the bundle file is written");
+    assert!(written.contains(&first_ref), "{written}");
+    assert_eq!(t.tmux(&["show-buffer"]), written);
     t.keys(&["Escape"]);
     t.wait_gone(&format!("Execution {first_ref}"), Duration::from_secs(10));
 
