@@ -83,7 +83,7 @@ async fn a_dropped_connection_is_unknown() {
 
 #[tokio::test]
 async fn a_2xx_with_an_unknown_status_word_is_kept_raw_and_not_success() {
-    let body = r#"{"reference_id":"r","status":"SUCCEEDED","payer_amount":123.10}"#;
+    let body = r#"{"status":"SUCCEEDED","payer_amount":123.10}"#;
     let (out, _) = run_fault(
         Fault::Raw(http("200 OK", "application/json", body)),
         Duration::from_secs(5),

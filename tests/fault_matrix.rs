@@ -59,9 +59,8 @@ fn with_header(status: &str, header: &str, body: &str) -> Fault {
     ))
 }
 
-const OK: &str =
-    r#"{"reference_id":"r","status":"PENDING","payer_amount":250.00,"payer_currency":"USD"}"#;
-const DONE: &str = r#"{"reference_id":"r","status":"COMPLETED"}"#;
+const OK: &str = r#"{"status":"PENDING","payer_amount":250.00,"payer_currency":"USD"}"#;
+const DONE: &str = r#"{"status":"COMPLETED"}"#;
 
 fn table() -> Vec<Row> {
     use ErrorKind::*;
@@ -316,7 +315,7 @@ fn table() -> Vec<Row> {
         ),
         row(
             "2xx missing status",
-            vec![json("200 OK", r#"{"reference_id":"r"}"#)],
+            vec![json("200 OK", r#"{"operation_type":"PAYOUT"}"#)],
             S::Unknown,
             None,
             1,

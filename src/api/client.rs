@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
+use uuid::Uuid;
 
 use super::error::{ApiError, parse_retry_after};
 use super::lenient::unwrap_data;
@@ -92,6 +93,9 @@ impl ApiClient {
     pub fn new(opts: ClientOptions, auth: Auth) -> Result<Self, ApiError> {
         use_ring_for_tls();
         let http = reqwest::Client::builder()
+            // Never follow: a 307/308 would re-post the passcode and the full phone to wherever
+            // Location points, past the rule that plain http is for loopback only.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout)
             .user_agent(opts.user_agent.clone())
@@ -141,14 +145,17 @@ impl ApiClient {
         &self,
         req: &ExecuteRequest,
     ) -> Result<Answer<ExecutionResponse>, ApiError> {
-        self.call(Method::POST, "/executions/payout", Some(req))
-            .await
+        let answer = self
+            .call(Method::POST, "/executions/payout", Some(req))
+            .await?;
+        about(answer, &req.reference_id.to_string())
     }
 
     /// `GET /{v}/status/payout/{reference_id}`
     pub async fn status(&self, reference_id: &str) -> Result<Answer<ExecutionResponse>, ApiError> {
         let path = format!("/status/payout/{}", urlencode(reference_id));
-        self.call::<(), _>(Method::GET, &path, None).await
+        let answer = self.call::<(), _>(Method::GET, &path, None).await?;
+        about(answer, reference_id)
     }
 
     /// Makes sure a token is held, exchanging credentials if needed.
@@ -264,6 +271,33 @@ impl ApiClient {
     }
 }
 
+/// An answer that names another reference says nothing about this one (a caching proxy, a
+/// vendor bug): it is an unreadable answer, never this reference's state. An answer that names
+/// none is taken as the answer to the request it came back on.
+fn about(
+    answer: Answer<ExecutionResponse>,
+    reference: &str,
+) -> Result<Answer<ExecutionResponse>, ApiError> {
+    let Some(named) = answer.body.reference_id.as_deref() else {
+        return Ok(answer);
+    };
+    let same = match (
+        Uuid::parse_str(named.trim()),
+        Uuid::parse_str(reference.trim()),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => named.trim() == reference.trim(),
+    };
+    if same {
+        return Ok(answer);
+    }
+    Err(ApiError::BadBody {
+        status: answer.http_status,
+        reason: format!("the answer is about reference {named}, not {reference}"),
+        snippet: snippet(&answer.raw),
+    })
+}
+
 fn interpret<T: DeserializeOwned>(
     status: StatusCode,
     retry_after: Option<Duration>,
@@ -319,6 +353,15 @@ fn interpret<T: DeserializeOwned>(
         429 => ApiError::RateLimited {
             detail,
             retry_after,
+        },
+        // A redirect is not followed. The request did reach a server (a 303 even says it was
+        // processed), so it may have executed: the caller treats it as a lost answer.
+        300..=399 => ApiError::Server {
+            status: code,
+            detail: format!(
+                "a redirect, not followed: requests are never sent on to another address; check the profile's base_url ({detail})"
+            ),
+            retry_after: None,
         },
         500..=599 => ApiError::Server {
             status: code,
