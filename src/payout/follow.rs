@@ -88,6 +88,10 @@ impl Engine {
         let started = Instant::now();
         let mut interval = self.poll.interval;
         let mut not_found = 0u32;
+        // When this run of not-found answers began: "did not land" needs them to span the grace
+        // period, measured from the first of them, not from when the request left (with a
+        // request timeout near the grace, that left only seconds of not-found polls).
+        let mut not_found_since: Option<Instant> = None;
         loop {
             if out.state.is_final()
                 || (opts.stop_on_action && out.state == LocalState::ActionRequired)
@@ -102,6 +106,7 @@ impl Engine {
             match self.poll(&mut out, sink).await? {
                 Poll::Known => {
                     not_found = 0;
+                    not_found_since = None;
                     interval = match out.state {
                         LocalState::Processing | LocalState::ActionRequired => {
                             interval.mul_f32(1.5).min(self.poll.max_interval)
@@ -111,15 +116,12 @@ impl Engine {
                 }
                 Poll::NotFound => {
                     not_found += 1;
-                    let since_send = out
-                        .last_send
-                        .map(|t| t.elapsed())
-                        .unwrap_or(started.elapsed());
+                    let span = not_found_since.get_or_insert_with(Instant::now).elapsed();
                     if matches!(out.state, LocalState::Unknown | LocalState::Sending)
                         && not_found >= self.poll.not_found_polls
-                        && since_send >= self.poll.not_found_grace
+                        && span >= self.poll.not_found_grace
                     {
-                        self.did_not_land(&mut out, not_found, since_send).await?;
+                        self.did_not_land(&mut out, not_found, span).await?;
                         return Ok(out);
                     }
                 }
