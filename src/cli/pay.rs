@@ -217,7 +217,8 @@ pub fn payout_error(e: PayoutError) -> CliError {
         PayoutError::Session(api) if api.nothing_executed() => CliError::Rejected(e.to_string()),
         PayoutError::Unresolved { .. }
         | PayoutError::AlreadyFinal { .. }
-        | PayoutError::ReferenceMismatch { .. } => CliError::Usage(e.to_string()),
+        | PayoutError::ReferenceMismatch { .. }
+        | PayoutError::OtherApi { .. } => CliError::Usage(e.to_string()),
         PayoutError::StatusUnknown { .. } | PayoutError::InFlightElsewhere { .. } => {
             CliError::NotFinal(e.to_string())
         }

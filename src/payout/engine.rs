@@ -34,6 +34,15 @@ pub struct Engine {
     pub poll: PollPolicy,
 }
 
+/// What a journaled reference allows.
+enum Resume {
+    /// The status answered for it: nothing is sent.
+    Settled(Box<Outcome>),
+    /// Sending with this reference is safe; `earlier_unresolved` when an earlier send of it has
+    /// no known outcome (the API does not know it yet).
+    Send { earlier_unresolved: bool },
+}
+
 impl Engine {
     pub async fn create_session(
         &self,
@@ -124,9 +133,17 @@ impl Engine {
     ) -> Result<Outcome, PayoutError> {
         let mut out = Outcome::new(&plan);
         let reference = out.reference.clone();
-        if let Some(done) = self.resume_existing(&plan, &mut out).await? {
-            return Ok(done);
-        }
+        // After an earlier send of this reference whose outcome is unknown, a refusal of this
+        // send proves nothing about that one: the row stays `unknown`, never `rejected`.
+        let earlier_send_unresolved = match self.resume_existing(&plan, &mut out).await? {
+            Resume::Settled(done) => return Ok(*done),
+            Resume::Send { earlier_unresolved } => earlier_unresolved,
+        };
+        let refused = if earlier_send_unresolved {
+            LocalState::Unknown
+        } else {
+            LocalState::Rejected
+        };
         let new = NewExecution {
             reference_id: reference.clone(),
             session_id: plan.session_id.clone(),
@@ -212,10 +229,14 @@ impl Engine {
                 });
                 tokio::select! {
                     _ = cancel.cancelled() => {
-                        // Nothing executed on any attempt so far: the payout was not sent.
-                        let msg = "stopped by the operator before a retry; nothing executed";
-                        self.journal_error(&reference, EventKind::StopWaiting, err.http_status(), LocalState::Rejected, msg).await?;
-                        self.fail(&mut out, LocalState::Rejected, &err);
+                        // Nothing executed on any attempt of this run.
+                        let msg = if earlier_send_unresolved {
+                            "stopped by the operator before a retry; this run executed nothing, but an earlier send of this reference may have: check its status"
+                        } else {
+                            "stopped by the operator before a retry; nothing executed"
+                        };
+                        self.journal_error(&reference, EventKind::StopWaiting, err.http_status(), refused, msg).await?;
+                        self.fail(&mut out, refused, &err);
                         sink(Progress::StoppedWaiting);
                         return Ok(out);
                     }
@@ -223,23 +244,28 @@ impl Engine {
                 }
             }
             let state = if err.nothing_executed() {
-                LocalState::Rejected
+                refused
             } else {
                 LocalState::Unknown
+            };
+            let message = if err.nothing_executed() && earlier_send_unresolved {
+                format!(
+                    "{err} (this send only: an earlier send of this reference may have executed; check its status)"
+                )
+            } else {
+                err.to_string()
             };
             self.journal_error(
                 &reference,
                 EventKind::Error,
                 err.http_status(),
                 state,
-                &err.to_string(),
+                &message,
             )
             .await?;
             self.fail(&mut out, state, &err);
-            sink(Progress::ExecuteFailed {
-                state,
-                message: err.to_string(),
-            });
+            out.error = Some(message.clone());
+            sink(Progress::ExecuteFailed { state, message });
             if state == LocalState::Unknown {
                 // Status first: the answer was lost, not necessarily the payout.
                 self.poll_once(&mut out, sink).await?;
@@ -249,15 +275,17 @@ impl Engine {
         unreachable!("the attempt loop always returns")
     }
 
-    /// A reference already in the journal: never execute blindly. Returns `Some` when the
-    /// status settles it, `None` when sending (again) with the same reference is safe.
+    /// A reference already in the journal: never execute blindly. Settled when the status
+    /// answers for it; otherwise sending (again) with the same reference is safe.
     async fn resume_existing(
         &self,
         plan: &ExecutionPlan,
         out: &mut Outcome,
-    ) -> Result<Option<Outcome>, PayoutError> {
+    ) -> Result<Resume, PayoutError> {
         let Some(mut row) = self.journaled(&out.reference).await? else {
-            return Ok(None);
+            return Ok(Resume::Send {
+                earlier_unresolved: false,
+            });
         };
         if row.state == LocalState::Sending {
             // `sending` is only safe to resume when its writer is gone: another console (or this
@@ -272,6 +300,15 @@ impl Engine {
                 });
             }
         }
+        // Another API (profile) cannot say anything about this reference: its "not found"
+        // would send the reference a second time, to a second place.
+        if row.base_url != self.ctx.base_url || row.sandbox != self.ctx.sandbox {
+            return Err(PayoutError::OtherApi {
+                reference: row.reference_id,
+                base_url: row.base_url,
+                profile: row.profile,
+            });
+        }
         if row.payout_account_id != plan.account || row.session_id != plan.session_id {
             return Err(PayoutError::ReferenceMismatch {
                 reference: row.reference_id,
@@ -284,7 +321,9 @@ impl Engine {
                 reference: row.reference_id,
                 state: row.state,
             }),
-            LocalState::Rejected => Ok(None),
+            LocalState::Rejected => Ok(Resume::Send {
+                earlier_unresolved: false,
+            }),
             LocalState::Pending
             | LocalState::Processing
             | LocalState::ActionRequired
@@ -292,9 +331,13 @@ impl Engine {
             | LocalState::Unknown => match self.client.status(&out.reference).await {
                 Ok(answer) => {
                     self.record_answer(out, EventKind::Polled, answer).await?;
-                    Ok(Some(out.clone()))
+                    Ok(Resume::Settled(Box::new(out.clone())))
                 }
-                Err(ApiError::NotFound { .. }) if row.state == LocalState::Unknown => Ok(None),
+                Err(ApiError::NotFound { .. }) if row.state == LocalState::Unknown => {
+                    Ok(Resume::Send {
+                        earlier_unresolved: true,
+                    })
+                }
                 Err(error) => Err(PayoutError::StatusUnknown {
                     reference: out.reference.clone(),
                     error,

@@ -167,6 +167,14 @@ pub enum PayoutError {
         session: String,
     },
     #[error(
+        "reference {reference} was sent to another API ({base_url}, profile {profile}); its status is known only there: use that profile (or --sandbox for a sandbox row)"
+    )]
+    OtherApi {
+        reference: String,
+        base_url: String,
+        profile: String,
+    },
+    #[error(
         "could not ask the status of {reference} ({error}); not sending it again until its status is known"
     )]
     StatusUnknown { reference: String, error: ApiError },

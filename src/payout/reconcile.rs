@@ -27,6 +27,20 @@ impl Engine {
     /// Asks the status of one journaled execution and records the answer.
     pub async fn reconcile_row(&self, row: &ExecutionRow) -> Result<Resolution, PayoutError> {
         let reference = row.reference_id.clone();
+        // Only the API a row was sent to knows it: another one's "not found" would end as
+        // "did not land" for a payout that may have executed.
+        if row.base_url != self.ctx.base_url || row.sandbox != self.ctx.sandbox {
+            return Ok(Resolution::Unreachable(format!(
+                "sent to another API ({}, profile {}); reconcile it with that profile{}",
+                row.base_url,
+                row.profile,
+                if row.sandbox {
+                    " (a sandbox row: only the sandbox that ran it knew it)"
+                } else {
+                    ""
+                }
+            )));
+        }
         match self.client.status(&reference).await {
             Ok(answer) => {
                 let state = state_for(&answer.body);
@@ -42,7 +56,13 @@ impl Engine {
                     .await?;
                 let r = reference.clone();
                 let events = self.store.run(move |j| j.events(&r)).await?;
-                let misses: Vec<_> = events
+                // Only misses since the reference last left count: a not-found before a later
+                // send of the same reference says nothing about that send.
+                let since_last_send = events
+                    .iter()
+                    .rposition(|e| e.kind == EventKind::Sent)
+                    .map_or(0, |i| i + 1);
+                let misses: Vec<_> = events[since_last_send..]
                     .iter()
                     .filter(|e| e.kind == EventKind::Polled && e.detail.contains(NOT_FOUND_PREFIX))
                     .collect();
@@ -52,7 +72,9 @@ impl Engine {
                     .and_then(|d| d.to_std().ok())
                     .unwrap_or_default();
                 let polls = misses.len() as u32;
-                let may_conclude = matches!(row.state, LocalState::Unknown | LocalState::Sending);
+                // Not `sending`: its request may be in flight right now (in this process or
+                // another); an orphaned one is `unknown` by the next open of the history.
+                let may_conclude = row.state == LocalState::Unknown;
                 if may_conclude
                     && polls >= self.poll.not_found_polls
                     && span >= self.poll.not_found_grace
