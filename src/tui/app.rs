@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ratatui::crossterm::event::KeyEvent;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -295,6 +295,21 @@ pub fn input_action(app: &App, ev: &KeyEvent) -> InputAction {
 
 fn on_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
     let ctx = app.ctx();
+    let (w, h) = app.size;
+    if w < layout::MIN_W || h < layout::MIN_H {
+        // Only "terminal too small" is on screen: nothing hidden may be typed into, confirmed
+        // or sent. Its `q` quits (asking twice while a payout is out), as does force-quit.
+        let plain_q = ev.code == KeyCode::Char('q')
+            && !ev
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        return match input_action(app, &ev) {
+            InputAction::Cmd(Cmd::ForceQuit) => command(app, ctx, Cmd::ForceQuit),
+            InputAction::Cmd(Cmd::Quit) => command(app, ctx, Cmd::Quit),
+            _ if plain_q => command(app, ctx, Cmd::Quit),
+            _ => Vec::new(),
+        };
+    }
     match input_action(app, &ev) {
         InputAction::Ignore => Vec::new(),
         InputAction::Edit(ev) => edit(app, ctx, &ev),

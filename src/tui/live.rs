@@ -309,7 +309,7 @@ fn new_payout(app: &mut App) -> Vec<Effect> {
 /// The notice when the payout on the Live pane ends: its state, in words.
 fn announce(app: &mut App) {
     let Some(e) = &app.live else { return };
-    let short = &e.reference[..e.reference.len().min(8)];
+    let short = super::panes::short(&e.reference);
     let text = match e.state {
         LocalState::Completed => format!("payout {short} to account {} completed", e.account),
         LocalState::Failed => format!("payout {short} failed: see the gateway message"),

@@ -252,7 +252,7 @@ fn refusal(app: &App, r: &Review) -> Option<String> {
         let refs = list
             .iter()
             .take(2)
-            .map(|(reference, st)| format!("{} {st}", &reference[..reference.len().min(8)]))
+            .map(|(reference, st)| format!("{} {st}", super::panes::short(reference)))
             .collect::<Vec<_>>()
             .join(", ");
         return Some(format!(

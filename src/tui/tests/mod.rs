@@ -2,6 +2,7 @@
 
 mod history;
 mod keymap;
+mod robustness;
 
 use ratatui::crossterm::event::KeyCode;
 
