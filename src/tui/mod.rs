@@ -186,9 +186,12 @@ async fn event_loop(
     rx: &mut mpsc::UnboundedReceiver<Msg>,
 ) -> io::Result<()> {
     let mut events = EventStream::new();
-    // SIGTERM or a closed terminal end the console like `q`, so the terminal is restored.
+    // SIGTERM, SIGINT, SIGQUIT (sent by `kill`: in raw mode the keys do not make them) or a
+    // closed terminal end the console like `q`, so the terminal is restored.
     let mut term = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let size = terminal.size()?;
@@ -210,6 +213,8 @@ async fn event_loop(
             _ = tick.tick(), if app.needs_tick() => Some(Action::Tick(Utc::now())),
             _ = term.recv() => return Ok(()),
             _ = hangup.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
+            _ = quit.recv() => return Ok(()),
         };
         let Some(action) = action else { continue };
         let key_at = matches!(action, Action::Key(_)).then(std::time::Instant::now);
