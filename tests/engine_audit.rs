@@ -325,3 +325,43 @@ async fn execute_is_never_reposted_to_a_redirect_target() {
         "the execute body went to the redirect target: {leaked:?}"
     );
 }
+
+/// A failed token exchange means the execute never left: the row is `rejected` (nothing
+/// executed) with a message about the token, never `unknown` (which would hold the account as
+/// unresolved) and never a "not found" that counts towards "did not land".
+#[tokio::test]
+async fn a_failed_token_exchange_is_not_the_payouts_lost_answer() {
+    for fault in [
+        Fault::Drop,
+        Fault::Raw(http(
+            "404 Not Found",
+            "application/json",
+            r#"{"detail":"Not Found"}"#,
+        )),
+        Fault::Raw(http(
+            "502 Bad Gateway",
+            "text/html",
+            "<html>bad gateway</html>",
+        )),
+    ] {
+        let server = faulty::start("/jwt/client/obtain/token", fault).await;
+        let rig = rig(&server.base_url, Duration::from_secs(5), sandbox_auth());
+        let out = rig
+            .engine
+            .execute(
+                plan("18", "42", "000000", Uuid::new_v4()),
+                &CancellationToken::new(),
+                &quiet(),
+            )
+            .await
+            .unwrap();
+        let error = out.error.clone().unwrap_or_default();
+        assert_eq!(out.state, LocalState::Rejected, "{error}");
+        assert!(
+            error.contains("token") && error.contains("nothing was sent"),
+            "{error}"
+        );
+        let open = rig.engine.unresolved_for("18", "").await.unwrap();
+        assert!(open.is_empty(), "the account is held: {open:?}");
+    }
+}

@@ -171,7 +171,7 @@ impl ApiClient {
     ) -> Result<Answer<T>, ApiError> {
         let mut refreshed = false;
         loop {
-            let token = self.bearer().await?;
+            let token = self.bearer().await.map_err(token_failed)?;
             match self.send(method.clone(), path, body, Some(&token)).await {
                 Err(ApiError::Unauthorized { .. })
                     if !refreshed && matches!(self.auth, Auth::Client { .. }) =>
@@ -268,6 +268,31 @@ impl ApiClient {
         let raw = read_capped(&mut resp, status.as_u16()).await?;
         tracing::debug!(%method, path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "answer");
         interpret(status, retry_after, raw)
+    }
+}
+
+/// A failed token exchange means the call itself never left: whatever went wrong (a timeout,
+/// a 5xx, a 404 from a base_url with the version in it), nothing was executed, and it must not
+/// read as the payout's own lost answer (which would hold the account as unresolved) or as the
+/// payout's "not found" (which would count towards "did not land"). Refused credentials keep
+/// their own message.
+fn token_failed(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotSent { .. } | ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } => e,
+        ApiError::NoAnswer { reason } => ApiError::NotSent {
+            reason: format!("the token request got no answer: {reason}"),
+        },
+        ApiError::BadBody { status, reason, .. } => ApiError::NotSent {
+            reason: format!("the token answer ({status}) was unreadable: {reason}"),
+        },
+        other => ApiError::NotSent {
+            reason: format!(
+                "the token request was answered {}; is base_url the API's root, without /v1?",
+                other
+                    .http_status()
+                    .map_or("with an error".to_string(), |c| c.to_string())
+            ),
+        },
     }
 }
 

@@ -102,7 +102,7 @@ async fn serve(
         return;
     };
     let path = req.split_whitespace().nth(1).unwrap_or("").to_string();
-    if path.contains("/jwt/client/obtain/token") {
+    if path.contains("/jwt/client/obtain/token") && !fault_path.contains("/jwt/") {
         let body = r#"{"access_token":"raw-token","expires_in":30}"#;
         let _ = sock
             .write_all(http("200 OK", "application/json", body).as_bytes())
