@@ -13,6 +13,14 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if cli::is_local(&args) {
+        // `history | head` closes the pipe early: end quietly, as Unix tools do, instead of
+        // panicking on the next print. Only for commands that use no network socket.
+        // SAFETY: called before any thread starts; SIG_DFL is a valid disposition.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let _log = cli::init_logging(&paths, !cli::is_local(&args));
     if let Some(code) = cli::run_local(&args, &paths) {
         drop(_log);

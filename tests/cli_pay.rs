@@ -1,5 +1,7 @@
 //! The headless commands, run as the built binary: exit codes, `--json`, validation messages.
 
+mod common;
+
 use assert_cmd::Command;
 use tempfile::TempDir;
 
@@ -319,4 +321,37 @@ fn history_outputs_keep_amounts_exact() {
     assert!(bundle.contains("\"payer_amount\": 25.10"), "{bundle}");
     let csv = text(&["history", "--format", "csv"]);
     assert!(csv.contains("25.10"), "{csv}");
+}
+
+#[test]
+fn history_into_a_pipe_closed_early_ends_quietly() {
+    let data = tempfile::tempdir().unwrap();
+    {
+        let j = payout_console::journal::Journal::open(data.path()).unwrap();
+        for i in 0..1500 {
+            let reference = format!("3a{i:06}-7c1e-4a5b-9d2f-000000000000");
+            j.begin(&common::new_execution(
+                &reference,
+                "42",
+                "http://127.0.0.1:1/",
+            ))
+            .unwrap();
+        }
+    }
+    // `history | head -1`: the reader goes away after one line, long before 1,500 rows of CSV.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("payout-console"))
+        .env("PAYOUT_CONSOLE_DATA_DIR", data.path())
+        .env("PAYOUT_CONSOLE_CONFIG", data.path().join("no-config.toml"))
+        .args(["history", "--limit", "1500", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
 }
