@@ -197,6 +197,28 @@ fn config_check_names_the_key_at_fault() {
 }
 
 #[test]
+fn config_check_refuses_key_overrides_the_console_would_refuse() {
+    let data = tempfile::tempdir().unwrap();
+    let file = data.path().join("keys.toml");
+    std::fs::write(
+        &file,
+        "default_profile = \"p\"\n[profiles.p]\nbase_url = \"http://127.0.0.1:8080\"\nclient_id = \"x\"\n[keys]\nquit = \"ctrl-qq\"\nnosuch = \"z\"\n",
+    )
+    .unwrap();
+    let out = cmd(&data)
+        .args(["config", "check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("keys.quit") && stderr.contains("keys.nosuch"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn status_of_an_unknown_reference_is_not_final_and_says_so() {
     let data = tempfile::tempdir().unwrap();
     let out = cmd(&data)

@@ -27,7 +27,13 @@ pub fn run(paths: &Paths, action: &ConfigAction) -> Result<i32, CliError> {
                 }
                 Err(e) => return Err(CliError::Config(e)),
             };
-            let problems = config.check();
+            let mut problems: Vec<String> =
+                config.check().iter().map(ToString::to_string).collect();
+            // The console reads `[keys]` through its key table; check them the same way, so an
+            // "ok" here means the console will start.
+            if let Err(errors) = crate::tui::keymap::Keymap::with_overrides(&config.keys) {
+                problems.extend(errors.0.iter().map(ToString::to_string));
+            }
             if problems.is_empty() {
                 eprintln!(
                     "{}: ok ({} profiles)",
