@@ -90,7 +90,7 @@ fn finish(result: Result<i32, CliError>) -> i32 {
         Ok(code) => code,
         Err(e) => {
             tracing::warn!(error = %e, "command failed");
-            eprintln!("error: {e}");
+            eprintln!("error: {}", output::printable(&e.to_string()));
             e.exit_code()
         }
     }

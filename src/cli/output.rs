@@ -88,6 +88,10 @@ pub fn exit_code(o: &Outcome) -> i32 {
 
 /// One human line per progress step, on stderr.
 pub fn progress_line(p: &Progress) -> String {
+    printable(&progress_text(p))
+}
+
+fn progress_text(p: &Progress) -> String {
     match p {
         Progress::SessionCreated { id } => format!("session {id} created"),
         Progress::Journaled { reference } => format!("journaled reference {reference}"),
@@ -110,8 +114,21 @@ pub fn progress_line(p: &Progress) -> String {
     }
 }
 
+/// Text from the API or the history, made safe for a terminal: control characters (an escape
+/// sequence in a gateway message could clear or recolour the operator's screen) become spaces,
+/// line breaks stay.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
+}
+
 /// A short human summary of an outcome.
 pub fn summary(o: &Outcome) -> String {
+    printable(&summary_text(o))
+}
+
+fn summary_text(o: &Outcome) -> String {
     let mut lines = vec![format!("reference {}  state {}", o.reference, o.state)];
     if let Some(r) = &o.response {
         let money = |a: Option<Amount>, c: &Option<String>| match a {
@@ -163,4 +180,27 @@ pub fn summary(o: &Outcome) -> String {
         _ => {}
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_text_cannot_drive_the_operators_terminal() {
+        let mut o = Outcome::resume("r-1", "18", "42", LocalState::Failed);
+        o.response = Some(crate::api::wire::ExecutionResponse {
+            status: Some("FAILED".into()),
+            gateway_message: Some("ok\u{1b}[2J\u{1b}[31mHIJACK\u{7}".into()),
+            ..Default::default()
+        });
+        o.error = Some("404: \u{1b}]52;c;ZXZpbA==\u{7}".into());
+        let text = summary(&o);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains("HIJACK"), "the text itself is kept: {text}");
+        assert_eq!(printable("a\u{1b}b\nc\td"), "a b\nc d");
+    }
 }

@@ -90,7 +90,8 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &ReconcileArgs) -> Result<i32, 
         println!("{}", serde_json::json!({ "reconciled": lines }));
     } else {
         for l in &lines {
-            eprintln!("{}  {} -> {}  {}", l.reference_id, l.was, l.now, l.note);
+            let line = format!("{}  {} -> {}  {}", l.reference_id, l.was, l.now, l.note);
+            eprintln!("{}", super::output::printable(&line));
         }
     }
     Ok(if all_final { 0 } else { 5 })
