@@ -222,7 +222,17 @@ impl Walker<'_> {
             _ => None,
         };
         if secs.is_none() {
-            self.type_error(path, value, "a whole, positive number of seconds");
+            if let DeValue::Integer(i) = value.get_ref() {
+                // An integer that is not a u64: negative (or beyond any sensible timeout).
+                let text = i.as_str();
+                self.report(
+                    path,
+                    value.span(),
+                    format!("must be a whole, positive number of seconds, not {text}"),
+                );
+            } else {
+                self.type_error(path, value, "a whole, positive number of seconds");
+            }
         }
         secs.map(Duration::from_secs)
     }

@@ -221,6 +221,12 @@ fn wrong_types_name_the_key_and_what_is_expected() {
     assert!(found[1].message.contains("true or false"));
     let negative = problems(&profile_toml("poll_interval_secs = -1"));
     assert_eq!(negative[0].key, "profiles.p.poll_interval_secs");
+    // The value is an integer: the message names the sign, not the type.
+    assert!(
+        negative[0].message.ends_with("not -1"),
+        "{}",
+        negative[0].message
+    );
 }
 
 #[test]

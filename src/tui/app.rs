@@ -363,7 +363,7 @@ fn command(app: &mut App, ctx: Ctx, cmd: Cmd) -> Vec<Effect> {
             let sending = app.live.as_ref().is_some_and(Execution::sending);
             if sending && !app.quit_armed {
                 app.quit_armed = true;
-                app.warn("a payout is being sent: press q again to quit anyway (its status is checked on the next start)");
+                app.warn("a payout is being sent: press q again to quit anyway (it is kept as unknown: check it with `payout-console reconcile`)");
             } else {
                 app.quit = true;
             }
