@@ -233,6 +233,15 @@ impl Default for Keymap {
     }
 }
 
+/// Actions an operator needs while typing: those of the panes made of text fields (session,
+/// passcode, the review's confirmation), the ones that leave or submit a field, and force-quit.
+fn works_while_typing(name: &str) -> bool {
+    matches!(name, "force_quit" | "select" | "back" | "confirm")
+        || defaults()
+            .iter()
+            .any(|b| b.name == name && matches!(b.ctx, Ctx::Session | Ctx::Passcode | Ctx::Review))
+}
+
 impl Keymap {
     /// The defaults with `overrides` (action name → key) merged over them. Unknown names, keys
     /// that do not parse and keys that collide with another binding visible in the same pane
@@ -251,6 +260,14 @@ impl Keymap {
                 continue;
             }
             match Key::parse(text) {
+                Ok(key) if key.is_editing() && works_while_typing(name) => {
+                    errors.push(KeymapError {
+                        key: key_name,
+                        message: format!(
+                            "`{key}` edits text, and `{name}` must work while a text field has focus (a letter there would be typed, not obeyed); pick a key with ctrl, or one like enter, esc or a function key"
+                        ),
+                    });
+                }
                 Ok(key) => {
                     for b in map.bindings.iter_mut().filter(|b| b.name == name) {
                         b.keys = vec![key];

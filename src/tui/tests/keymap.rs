@@ -174,3 +174,28 @@ fn the_example_config_lists_the_same_key_defaults() {
     let want = &want[want.find("[keys]\n").unwrap() + 7..];
     assert_eq!(keys, want, "copy assets/keymap.toml's entries into {path}");
 }
+
+#[test]
+fn actions_needed_while_typing_cannot_be_moved_to_keys_that_type() {
+    for (name, key) in [
+        ("confirm", "y"),
+        ("back", "x"),
+        ("force_quit", "q"),
+        ("execute", "backspace"),
+        ("override", "ctrl-u"),
+    ] {
+        let keys = BTreeMap::from([(name.to_string(), key.to_string())]);
+        let errors = Keymap::with_overrides(&keys).expect_err(name).0;
+        assert_eq!(errors[0].key, format!("keys.{name}"));
+        assert!(
+            errors[0].message.contains("edits text"),
+            "{}",
+            errors[0].message
+        );
+    }
+    // With a modifier, or outside text fields, a letter is fine.
+    for (name, key) in [("confirm", "ctrl-y"), ("check_status", "z"), ("back", "f9")] {
+        let keys = BTreeMap::from([(name.to_string(), key.to_string())]);
+        assert!(Keymap::with_overrides(&keys).is_ok(), "{name} = {key}");
+    }
+}
