@@ -457,8 +457,8 @@ fn on_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Bundle { reference, result } => match result {
             Ok((text, path)) => {
                 app.info(format!(
-                    "support bundle for {reference} written to {}",
-                    path.display()
+                    "support bundle written: {}",
+                    super::history::name_then_dir(&path)
                 ));
                 vec![Effect::Copy {
                     what: "support bundle",

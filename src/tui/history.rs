@@ -420,10 +420,20 @@ pub fn on_history_msg(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Exported(result) => match result {
-            Ok((path, n)) => app.info(format!("exported {n} row(s) to {}", path.display())),
+            // The file name first: a narrow notice line cuts the end, and the directory is the
+            // part the operator already knows (the data dir's exports/).
+            Ok((path, n)) => app.info(format!("exported {n} row(s): {}", name_then_dir(&path))),
             Err(e) => app.error(format!("export failed: {e}")),
         },
         _ => {}
     }
     Vec::new()
+}
+
+/// `history-….csv in /home/…/exports`: the part that differs first.
+pub(super) fn name_then_dir(path: &std::path::Path) -> String {
+    match (path.file_name(), path.parent()) {
+        (Some(name), Some(dir)) => format!("{} in {}", name.to_string_lossy(), dir.display()),
+        _ => path.display().to_string(),
+    }
 }

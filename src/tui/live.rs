@@ -312,7 +312,16 @@ fn announce(app: &mut App) {
     let short = super::panes::short(&e.reference);
     let text = match e.state {
         LocalState::Completed => format!("payout {short} to account {} completed", e.account),
-        LocalState::Failed => format!("payout {short} failed: see the gateway message"),
+        // The reason itself: on a small screen the Live pane may not reach its gateway line.
+        LocalState::Failed => {
+            let reason = e
+                .fields
+                .as_ref()
+                .and_then(|f| f.gateway_message.as_deref().or(f.wallet_message.as_deref()))
+                .or(e.error.as_deref())
+                .unwrap_or("the API gives no reason");
+            format!("payout {short} failed: {reason}")
+        }
         LocalState::Rejected => format!("payout {short} rejected: nothing executed"),
         LocalState::ActionRequired => {
             format!("payout {short} needs card authentication (3-D Secure)")

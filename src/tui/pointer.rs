@@ -10,6 +10,14 @@ use super::layout;
 
 pub fn on_paste(app: &mut App, text: &str) -> Vec<Effect> {
     if !app.typing() {
+        // A paste on the account list filters it (an ID copied from a ticket finds its
+        // account); anywhere else it is said, never silently dropped.
+        if app.overlay.is_none() && app.focus == Pane::Account {
+            app.account.filtering = true;
+            app.account.paste(text);
+        } else {
+            app.info("pasted text goes into a text field: open one first (Enter), then paste");
+        }
         return Vec::new();
     }
     match (&mut app.overlay, app.focus) {

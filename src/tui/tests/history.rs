@@ -212,3 +212,31 @@ fn an_update_during_a_page_load_reloads_once_the_page_lands() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn the_export_notice_names_the_file_before_the_directory_a_narrow_line_cuts() {
+    let mut app = app();
+    let path = std::path::PathBuf::from(
+        "/home/operator/.local/share/payout-console/exports/history-20261125-163000.csv",
+    );
+    msg(&mut app, Msg::Exported(Ok((path, 3))));
+    let text = &app.notice.as_ref().expect("a notice").text;
+    assert!(
+        text.starts_with("exported 3 row(s): history-20261125-163000.csv in /home/"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_paste_outside_a_text_field_filters_the_accounts_or_says_where_it_goes() {
+    let mut app = app();
+    assert_eq!(app.focus, Pane::Account);
+    assert!(!app.typing());
+    update(&mut app, Action::Paste("18".into()));
+    assert!(app.account.filtering);
+    assert_eq!(app.account.filter.value(), "18");
+    app.focus = Pane::Live;
+    update(&mut app, Action::Paste("12345".into()));
+    let text = &app.notice.as_ref().expect("a notice").text;
+    assert!(text.contains("pasted text"), "{text}");
+}
