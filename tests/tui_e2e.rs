@@ -250,3 +250,34 @@ fn an_operator_runs_two_sandbox_payouts_finds_them_in_history_and_quits_cleanly(
         "no UI left on the restored screen:\n{after}"
     );
 }
+
+#[test]
+fn a_broken_config_costs_the_sandbox_demo_its_keys_not_its_start() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("broken.toml");
+    std::fs::write(&config, "default_profile = \"p\"\n[profiles.p\n").unwrap();
+    let t = Tmux {
+        session: format!("payout-e2e-cfg-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "env PAYOUT_CONSOLE_DATA_DIR={} PAYOUT_CONSOLE_CONFIG={} TERM=xterm-256color {BIN} --sandbox; echo EXITED:$?; sleep 60",
+        data.path().display(),
+        config.display()
+    );
+    t.tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "140",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+    let screen = t.wait_for("SANDBOX", Duration::from_secs(20));
+    assert!(screen.contains("default keys"), "{screen}");
+    t.keys(&["q"]);
+    let after = t.wait_for("EXITED:", Duration::from_secs(10));
+    assert!(after.contains("EXITED:0"), "{after}");
+}

@@ -94,8 +94,18 @@ pub fn env_of(conn: &Connected, paths: &Paths) -> Env {
 /// terminal is taken over (config, credentials, keys) print to stderr. Logging goes wherever the
 /// caller set it up (`cli::init_logging`: the log file), never to this terminal.
 pub async fn run(cli: &Cli, paths: &Paths) -> i32 {
+    // The sandbox demo needs no config: a broken file costs its [keys], said on screen, not
+    // the demo. Elsewhere the console does not start on a config it cannot read.
+    let mut config_warning = None;
     let keymap = match load_keymap(paths) {
         Ok(k) => k,
+        Err(e) if cli.sandbox => {
+            config_warning = Some(format!(
+                "default keys: the config's [keys] could not be used ({})",
+                e.lines().next().unwrap_or_default()
+            ));
+            Keymap::default()
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
@@ -116,6 +126,9 @@ pub async fn run(cli: &Cli, paths: &Paths) -> i32 {
         Utc::now(),
         UuidSource::Random,
     );
+    if let Some(w) = config_warning {
+        app.warn(w);
+    }
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut runtime = Runtime::new(conn.engine.clone(), tx, paths.data_dir.clone());
 
