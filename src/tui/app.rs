@@ -288,6 +288,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
+/// The furthest the help overlay scrolls at the current size (the view draws it between the
+/// header and the notice line, inside a border).
+fn help_scroll_max(app: &App) -> u16 {
+    let (w, h) = app.size;
+    let lines = super::panes::help::help_lines(app).len() as u16;
+    let inner = layout::areas(Rect::new(0, 0, w, h), app).map_or(0, |a| {
+        a.notice
+            .y
+            .saturating_sub(a.header.bottom())
+            .saturating_sub(2)
+    });
+    lines.saturating_sub(inner)
+}
+
 /// What a key means here, without applying it (atuin's InputAction).
 pub fn input_action(app: &App, ev: &KeyEvent) -> InputAction {
     app.keymap.resolve(app.ctx(), ev, app.typing())
@@ -381,10 +395,13 @@ fn command(app: &mut App, ctx: Ctx, cmd: Cmd) -> Vec<Effect> {
     }
     match ctx {
         Ctx::Help => {
+            // Scrolling stops at the last line, as drawn: past it, Up would have to undo
+            // every extra Down before the text moved again.
+            let max = help_scroll_max(app);
             if let Some(Overlay::Help { scroll }) = &mut app.overlay {
                 match cmd {
-                    Cmd::Up => *scroll = scroll.saturating_sub(1),
-                    Cmd::Down => *scroll = scroll.saturating_add(1),
+                    Cmd::Up => *scroll = (*scroll).min(max).saturating_sub(1),
+                    Cmd::Down => *scroll = scroll.saturating_add(1).min(max),
                     Cmd::Back => app.overlay = None,
                     _ => {}
                 }

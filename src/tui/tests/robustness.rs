@@ -449,3 +449,25 @@ fn random_input_and_answers_never_panic() {
     }
     assert!(failures.is_empty(), "{failures:?}");
 }
+
+#[test]
+fn help_scrolled_past_its_end_moves_back_on_the_first_up() {
+    let mut app = app();
+    update(&mut app, Action::Resize(100, 30));
+    press(&mut app, KeyCode::F(1));
+    for _ in 0..200 {
+        press(&mut app, KeyCode::Down);
+    }
+    let snap = |app: &App| {
+        let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        t.draw(|f| view::draw(f, app)).unwrap();
+        format!("{:?}", t.backend().buffer())
+    };
+    let before = snap(&app);
+    press(&mut app, KeyCode::Up);
+    assert_ne!(
+        before,
+        snap(&app),
+        "Up after scrolling past the end changed nothing"
+    );
+}
