@@ -209,6 +209,7 @@ fn main() {
             sandbox: false,
             os_user: "ops".into(),
             payee: "2317•••4567".into(),
+            guard_account: false,
         })
         .expect("begin");
         j.mark_sent(&reference, 1).expect("sent");

@@ -206,17 +206,7 @@ async fn a_reference_left_unknown_on_one_api_is_not_resent_to_another() {
     let mut rig = rig(&sb.base_url, Duration::from_secs(5), sandbox_auth());
     rig.engine.ctx.sandbox = false; // another live profile, e.g. a second merchant
     rig.engine.ctx.profile = "other-merchant".into();
-    let session = rig
-        .engine
-        .create_session(
-            "18",
-            payout_console::money::Amount::parse("250").unwrap(),
-            "USD",
-        )
-        .await
-        .unwrap()
-        .id
-        .unwrap();
+    let session = new_session(&rig.engine, "18").await;
     let reference = Uuid::new_v4();
     let r = reference.to_string();
     let mut prod = new_execution(&r, &session, "https://api.heydollr.app");
@@ -364,4 +354,53 @@ async fn a_failed_token_exchange_is_not_the_payouts_lost_answer() {
         let open = rig.engine.unresolved_for("18", "").await.unwrap();
         assert!(open.is_empty(), "the account is held: {open:?}");
     }
+}
+
+/// The unresolved-account guard holds inside the journal's insert transaction: a console that
+/// passed its own check a moment before another console journaled a payout to the same account
+/// is still refused, and nothing is sent; the explicit override still goes through.
+#[tokio::test]
+async fn a_second_payout_to_an_account_with_one_in_flight_is_refused_at_the_journal() {
+    let sb = sandbox_with(fast_opts()).await;
+    let rig = rig(&sb.base_url, Duration::from_secs(5), sandbox_auth());
+    // Another console's payout to 18, journaled and on its way (its writer alive: this process).
+    let theirs = Uuid::new_v4().to_string();
+    let mut row = new_execution(&theirs, "41", &sb.base_url);
+    row.payout_account_id = "18".into();
+    let r = theirs.clone();
+    rig.engine
+        .store
+        .run(move |j| {
+            j.begin(&row)?;
+            j.mark_sent(&r, 1)
+        })
+        .await
+        .unwrap();
+    let mine = plan("18", "42", "000000", Uuid::new_v4());
+    let reference = mine.reference.to_string();
+    let refused = rig
+        .engine
+        .execute(mine, &CancellationToken::new(), &quiet())
+        .await;
+    match refused {
+        Err(payout_console::payout::PayoutError::Unresolved { account, list }) => {
+            assert_eq!(account, "18");
+            assert!(list.contains(&theirs), "{list}");
+        }
+        other => panic!("expected the guard, got {other:?}"),
+    }
+    assert_eq!(times_executed(&sb.base_url, &reference).await, 0);
+    let r = reference.clone();
+    let journaled = rig.engine.store.run(move |j| j.get(&r)).await.unwrap();
+    assert!(journaled.is_none(), "a refused payout leaves no row");
+    // The override is explicit and still works.
+    let sid = new_session(&rig.engine, "18").await;
+    let mut overridden = plan("18", &sid, "000000", Uuid::new_v4());
+    overridden.allow_unresolved = true;
+    let out = rig
+        .engine
+        .execute(overridden, &CancellationToken::new(), &quiet())
+        .await
+        .unwrap();
+    assert_eq!(out.state, LocalState::Pending);
 }

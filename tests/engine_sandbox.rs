@@ -15,17 +15,8 @@ use uuid::Uuid;
 
 const T: Duration = Duration::from_secs(10);
 
-async fn session(engine: &Engine, account: &str) -> String {
-    engine
-        .create_session(account, Amount::parse("250").unwrap(), "USD")
-        .await
-        .expect("session")
-        .id
-        .unwrap()
-}
-
 async fn send(engine: &Engine, account: &str, code: &str) -> Outcome {
-    let sid = session(engine, account).await;
+    let sid = new_session(engine, account).await;
     send_on(engine, account, &sid, code, Uuid::new_v4()).await
 }
 
@@ -202,7 +193,7 @@ async fn account_23_dropped_connection_is_unknown_until_status_says_otherwise() 
 async fn account_24_server_error_is_unknown_then_same_reference_completes() {
     let sb = sandbox_with(fast_opts()).await;
     let rig = rig(&sb.base_url, T, sandbox_auth());
-    let sid = session(&rig.engine, "24").await;
+    let sid = new_session(&rig.engine, "24").await;
     let reference = Uuid::new_v4();
     let out = send_on(&rig.engine, "24", &sid, "000000", reference).await;
     assert_eq!(out.error_kind, Some(ErrorKind::Server));
@@ -306,7 +297,7 @@ async fn a_bad_bearer_token_is_401_and_not_retried_forever() {
 async fn a_revoked_token_gets_one_refresh_after_401_then_succeeds() {
     let sb = sandbox_with(fast_opts()).await;
     let rig = rig(&sb.base_url, T, sandbox_auth());
-    let sid = session(&rig.engine, "18").await;
+    let sid = new_session(&rig.engine, "18").await;
     assert_eq!(
         post(&format!("{}/_sandbox/expire-tokens", sb.base_url)).await,
         200
@@ -324,7 +315,7 @@ async fn an_expired_token_is_replaced_before_it_is_used() {
     };
     let sb = sandbox_with(opts).await;
     let rig = rig(&sb.base_url, T, sandbox_auth());
-    let sid = session(&rig.engine, "18").await;
+    let sid = new_session(&rig.engine, "18").await;
     tokio::time::sleep(Duration::from_millis(2300)).await;
     let out = send_on(&rig.engine, "18", &sid, "000000", Uuid::new_v4()).await;
     assert_eq!(out.state, LocalState::Pending);
@@ -334,7 +325,7 @@ async fn an_expired_token_is_replaced_before_it_is_used() {
 async fn an_expired_session_is_rejected_422_naming_session_id() {
     let sb = sandbox_with(fast_opts()).await;
     let rig = rig(&sb.base_url, T, sandbox_auth());
-    let sid = session(&rig.engine, "18").await;
+    let sid = new_session(&rig.engine, "18").await;
     assert_eq!(
         post(&format!("{}/_sandbox/sessions/{sid}/expire", sb.base_url)).await,
         200
@@ -354,7 +345,7 @@ async fn a_reference_reused_for_another_payment_is_rejected_422_naming_reference
     assert_eq!(out.state, LocalState::Pending);
     // A second console, whose journal does not know the reference, reuses it for another session.
     let second = rig(&sb.base_url, T, sandbox_auth());
-    let other_session = session(&second.engine, "18").await;
+    let other_session = new_session(&second.engine, "18").await;
     let reference = Uuid::parse_str(&out.reference).unwrap();
     let again = send_on(&second.engine, "18", &other_session, "000000", reference).await;
     assert_eq!(again.state, LocalState::Rejected);
@@ -384,7 +375,7 @@ async fn stopping_the_wait_leaves_the_row_unknown_never_failed() {
     };
     let sb = sandbox_with(opts).await;
     let rig = rig(&sb.base_url, T, sandbox_auth());
-    let sid = session(&rig.engine, "22").await;
+    let sid = new_session(&rig.engine, "22").await;
     let cancel = CancellationToken::new();
     let c = cancel.clone();
     tokio::spawn(async move {
@@ -413,7 +404,7 @@ async fn an_unresolved_execution_blocks_a_second_payout_to_the_same_account() {
     let rig = rig(&sb.base_url, T, sandbox_auth());
     let first = send(&rig.engine, "21", "000000").await;
     assert!(!first.state.is_final());
-    let sid = session(&rig.engine, "21").await;
+    let sid = new_session(&rig.engine, "21").await;
     let second = plan("21", &sid, "000000", Uuid::new_v4());
     let err = rig.engine.guard_account(&second, false).await.unwrap_err();
     assert!(err.to_string().contains(&first.reference), "{err}");
@@ -481,7 +472,7 @@ async fn following_a_lost_answer_concludes_did_not_land_after_the_grace() {
 async fn a_reference_another_console_is_sending_is_never_sent_again() {
     let sb = sandbox_with(fast_opts()).await;
     let rig = rig(&sb.base_url, T, sandbox_auth());
-    let sid = session(&rig.engine, "18").await;
+    let sid = new_session(&rig.engine, "18").await;
     let reference = Uuid::new_v4();
     let new = new_execution(&reference.to_string(), &sid, &sb.base_url);
     // A live writer (this very process) has it in `sending`, as another console mid-request would.
@@ -518,16 +509,15 @@ async fn a_reference_another_console_is_sending_is_never_sent_again() {
 async fn a_session_pays_once_a_second_reference_on_it_is_rejected() {
     let sb = sandbox_with(fast_opts()).await;
     let rig = rig(&sb.base_url, T, sandbox_auth());
-    let sid = session(&rig.engine, "18").await;
+    let sid = new_session(&rig.engine, "18").await;
     let first = send_on(&rig.engine, "18", &sid, "000000", Uuid::new_v4()).await;
     assert_eq!(first.state, LocalState::Pending);
+    // The first is still pending: only an explicit override sends a second payout to 18.
+    let mut second = plan("18", &sid, "000000", Uuid::new_v4());
+    second.allow_unresolved = true;
     let second = rig
         .engine
-        .execute(
-            plan("18", &sid, "000000", Uuid::new_v4()),
-            &CancellationToken::new(),
-            &quiet(),
-        )
+        .execute(second, &CancellationToken::new(), &quiet())
         .await
         .unwrap();
     assert_eq!(second.state, LocalState::Rejected);

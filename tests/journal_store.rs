@@ -32,6 +32,7 @@ pub fn new_exec(reference: &str, account: &str) -> NewExecution {
         sandbox: false,
         os_user: "alice".into(),
         payee: "2317•••4567".into(),
+        guard_account: false,
     }
 }
 

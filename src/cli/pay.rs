@@ -165,6 +165,7 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
         session_expires_at: session_expires,
         payee: valid.payee.clone(),
         code: valid.code,
+        allow_unresolved: args.allow_unresolved,
     };
     engine
         .guard_account(&plan, args.allow_unresolved)

@@ -92,6 +92,10 @@ pub enum JournalError {
         "history: reference {reference} is already journaled for a different payment ({existing}); a new payment needs a new reference"
     )]
     ReferenceReused { reference: String, existing: String },
+    #[error(
+        "history: payout account {account} has an unresolved execution ({list}); resolve it first, or override explicitly"
+    )]
+    AccountUnresolved { account: String, list: String },
     #[error("history: no execution with reference {reference} in the journal")]
     NotFound { reference: String },
     #[error("history: {what}")]
@@ -146,6 +150,10 @@ pub struct NewExecution {
     /// Already masked phone (`2317•••4567`) or a user id. Any run of more than 4 digits left in
     /// it is masked by `begin`, so a full phone number never reaches the file.
     pub payee: String,
+    /// Refuse a new row while another execution to the same account is unresolved, checked in
+    /// the same transaction as the insert: two consoles paying one account at the same instant
+    /// cannot both pass. False when the operator overrode the guard (and in journal tests).
+    pub guard_account: bool,
 }
 
 /// One entry of an execution's append-only event trail.

@@ -127,6 +127,27 @@ impl Journal {
                 insert_event(c, reference, &now, EventKind::Journaled, &detail)?;
                 return Ok(());
             }
+            if new.guard_account {
+                let open: Vec<(String, String)> = c
+                    .prepare_cached(
+                        "SELECT reference_id, state FROM executions
+                         WHERE payout_account_id = ?1
+                           AND state IN ('sending', 'unknown', 'pending', 'processing')
+                         ORDER BY seq DESC LIMIT 3",
+                    )?
+                    .query_map([&new.payout_account_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()?;
+                if !open.is_empty() {
+                    return Err(JournalError::AccountUnresolved {
+                        account: new.payout_account_id.clone(),
+                        list: open
+                            .iter()
+                            .map(|(r, st)| format!("{r} {st}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+            }
             // Journal order and time order agree: never earlier than the newest row when the
             // clock stepped back a little. A row dated far ahead (a clock once set wrong) is
             // not followed: its mistake stays in that row.

@@ -14,7 +14,7 @@ use crate::api::wire::{
     PayoutSession,
 };
 use crate::api::{ApiClient, ApiError, ErrorKind, LocalState, state_for};
-use crate::journal::{EventKind, ExecutionRow, NewExecution};
+use crate::journal::{EventKind, ExecutionRow, JournalError, NewExecution};
 use crate::money::Amount;
 
 /// Where this console is pointed, recorded with every execution.
@@ -156,8 +156,15 @@ impl Engine {
             sandbox: self.ctx.sandbox,
             os_user: self.ctx.os_user.clone(),
             payee: plan.payee.masked(),
+            guard_account: !plan.allow_unresolved,
         };
-        self.store.run(move |j| j.begin(&new)).await?;
+        match self.store.run(move |j| j.begin(&new)).await {
+            Ok(()) => {}
+            Err(StoreError::Journal(JournalError::AccountUnresolved { account, list })) => {
+                return Err(PayoutError::Unresolved { account, list });
+            }
+            Err(e) => return Err(e.into()),
+        }
         sink(Progress::Journaled {
             reference: reference.clone(),
         });

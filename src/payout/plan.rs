@@ -87,6 +87,8 @@ pub struct ExecutionPlan {
     pub payee: Payee,
     /// Dropped (and so zeroized) when the plan is.
     pub code: SecretString,
+    /// The operator overrode the unresolved-account guard for this payout.
+    pub allow_unresolved: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -300,6 +300,7 @@ fn confirm(app: &mut App) -> Vec<Effect> {
         payee: payee.clone(),
         // The field is wiped here; the plan's copy is wiped when the plan is dropped.
         code: p.code.take(),
+        allow_unresolved,
     };
     p.field = None;
     app.overlay = None;

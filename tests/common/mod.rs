@@ -105,7 +105,18 @@ pub fn plan(account: &str, session_id: &str, code: &str, reference: Uuid) -> Exe
         session_expires_at: None,
         payee: Payee::Phone(sandbox::SAMPLE_PHONE.into()),
         code: code.to_string().into(),
+        allow_unresolved: false,
     }
+}
+
+/// A fresh sandbox session for 250 USD on `account`; its id.
+pub async fn new_session(engine: &Engine, account: &str) -> String {
+    engine
+        .create_session(account, Amount::parse("250").unwrap(), "USD")
+        .await
+        .expect("session")
+        .id
+        .unwrap()
 }
 
 /// A row to journal by hand, as `Engine::execute` would before sending, for account 18.
@@ -122,6 +133,7 @@ pub fn new_execution(reference: &str, session_id: &str, base_url: &str) -> NewEx
         sandbox: true,
         os_user: "tester".into(),
         payee: "2317•••4567".into(),
+        guard_account: false,
     }
 }
 
