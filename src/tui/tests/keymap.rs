@@ -199,3 +199,17 @@ fn actions_needed_while_typing_cannot_be_moved_to_keys_that_type() {
         assert!(Keymap::with_overrides(&keys).is_ok(), "{name} = {key}");
     }
 }
+
+#[test]
+fn keys_terminals_send_as_other_keys_are_refused_with_the_reason() {
+    for (text, same) in [
+        ("ctrl-m", "enter"),
+        ("ctrl-i", "tab"),
+        ("ctrl-[", "esc"),
+        ("ctrl-h", "backspace"),
+    ] {
+        let err = crate::tui::key::Key::parse(text).expect_err(text);
+        assert!(err.contains(same), "{text}: {err}");
+    }
+    assert!(crate::tui::key::Key::parse("ctrl-g").is_ok());
+}
