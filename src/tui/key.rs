@@ -141,18 +141,19 @@ impl Key {
         };
         // Terminals send these as other keys (ctrl-m is Enter, ctrl-i Tab, ctrl-[ Esc, ctrl-h
         // Backspace): a binding to them would never be seen as written.
-        if ctrl && !alt {
-            if let KeyCode::Char(c @ ('m' | 'i' | '[' | 'h' | 'j')) = code {
-                let same = match c {
-                    'm' | 'j' => "enter",
-                    'i' => "tab",
-                    '[' => "esc",
-                    _ => "backspace",
-                };
-                return Err(format!(
-                    "`{t}`: terminals send ctrl-{c} as {same}; pick another key"
-                ));
-            }
+        if ctrl
+            && !alt
+            && let KeyCode::Char(c @ ('m' | 'i' | '[' | 'h' | 'j')) = code
+        {
+            let same = match c {
+                'm' | 'j' => "enter",
+                'i' => "tab",
+                '[' => "esc",
+                _ => "backspace",
+            };
+            return Err(format!(
+                "`{t}`: terminals send ctrl-{c} as {same}; pick another key"
+            ));
         }
         Ok(Key { code, ctrl, alt })
     }
