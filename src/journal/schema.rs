@@ -283,8 +283,15 @@ fn check_ownership(
     path: &Path,
     migrations: &[Migration],
 ) -> Result<i64, JournalError> {
+    // One read transaction, so all three come from the same snapshot: read one by one, another
+    // process's migration could commit between the version (0) and the table count (> 0), and a
+    // fresh history would be refused as another program's.
+    let snapshot = conn
+        .unchecked_transaction()
+        .map_err(|e| not_a_db(path, e))?;
     let pragma = |name: &str| -> Result<i64, JournalError> {
-        conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+        snapshot
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
             .map_err(|e| not_a_db(path, e))
     };
     let app_id = pragma("application_id")?;
@@ -297,7 +304,7 @@ fn check_ownership(
     let version = pragma("user_version")?;
     // Only an unversioned file needs its tables counted; every open of a history skips this.
     if version == 0 {
-        let tables: i64 = conn
+        let tables: i64 = snapshot
             .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
             .map_err(|e| not_a_db(path, e))?;
         if tables > 0 {
