@@ -405,11 +405,12 @@ async fn an_unresolved_execution_blocks_a_second_payout_to_the_same_account() {
     let first = send(&rig.engine, "21", "000000").await;
     assert!(!first.state.is_final());
     let sid = new_session(&rig.engine, "21").await;
-    let second = plan("21", &sid, "000000", Uuid::new_v4());
-    let err = rig.engine.guard_account(&second, false).await.unwrap_err();
+    let mut second = plan("21", &sid, "000000", Uuid::new_v4());
+    let err = rig.engine.guard_account(&second).await.unwrap_err();
     assert!(err.to_string().contains(&first.reference), "{err}");
+    second.allow_unresolved = true;
     rig.engine
-        .guard_account(&second, true)
+        .guard_account(&second)
         .await
         .expect("explicit override");
 }

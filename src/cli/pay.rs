@@ -167,10 +167,7 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
         code: valid.code,
         allow_unresolved: args.allow_unresolved,
     };
-    engine
-        .guard_account(&plan, args.allow_unresolved)
-        .await
-        .map_err(payout_error)?;
+    engine.guard_account(&plan).await.map_err(payout_error)?;
 
     let cancel = super::cancel_on_ctrl_c();
     let mut outcome = engine

@@ -99,16 +99,14 @@ impl Engine {
             .collect())
     }
 
-    /// Refuses a payout to an account with an unresolved execution unless overridden.
-    pub async fn guard_account(
-        &self,
-        plan: &ExecutionPlan,
-        allow: bool,
-    ) -> Result<(), PayoutError> {
+    /// Refuses a payout to an account with an unresolved execution unless the plan overrides
+    /// it. Early, for a clear refusal before a session is made; `execute` checks again when it
+    /// journals the payout, in the same transaction.
+    pub async fn guard_account(&self, plan: &ExecutionPlan) -> Result<(), PayoutError> {
         let open = self
             .unresolved_for(&plan.account, &plan.reference.to_string())
             .await?;
-        if open.is_empty() || allow {
+        if open.is_empty() || plan.allow_unresolved {
             return Ok(());
         }
         let list = open

@@ -100,7 +100,6 @@ pub enum Effect {
     /// Journal, send and follow one execution. The plan owns the passcode.
     Execute {
         plan: ExecutionPlan,
-        allow_unresolved: bool,
     },
     /// Esc: stop waiting for the answer (the row becomes `unknown`) or stop following.
     StopWaiting {
@@ -147,13 +146,10 @@ pub enum Effect {
 impl std::fmt::Debug for Effect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Effect::Execute {
-                plan,
-                allow_unresolved,
-            } => write!(
+            Effect::Execute { plan } => write!(
                 f,
-                "Execute {{ reference: {}, account: {}, session: {}, allow_unresolved: {allow_unresolved} }}",
-                plan.reference, plan.account, plan.session_id
+                "Execute {{ reference: {}, account: {}, session: {}, allow_unresolved: {} }}",
+                plan.reference, plan.account, plan.session_id, plan.allow_unresolved
             ),
             Effect::Copy { what, .. } => write!(f, "Copy {{ what: {what} }}"),
             Effect::LoadRecentAccounts => f.write_str("LoadRecentAccounts"),

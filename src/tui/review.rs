@@ -318,8 +318,5 @@ fn confirm(app: &mut App) -> Vec<Effect> {
         "sending {} to account {}…",
         plan.reference, plan.account
     ));
-    vec![Effect::Execute {
-        plan,
-        allow_unresolved,
-    }]
+    vec![Effect::Execute { plan }]
 }

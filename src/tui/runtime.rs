@@ -143,10 +143,7 @@ impl Runtime {
                     let _ = tx.send(Msg::Unresolved { id, result });
                 });
             }
-            Effect::Execute {
-                plan,
-                allow_unresolved,
-            } => {
+            Effect::Execute { plan } => {
                 let reference = plan.reference.to_string();
                 let cancel = CancellationToken::new();
                 self.running.insert(reference.clone(), cancel.clone());
@@ -154,7 +151,7 @@ impl Runtime {
                 let (watch_tx, watch_ref) = (self.tx.clone(), reference.clone());
                 let task = tokio::spawn(async move {
                     let sink = sink(&tx, &reference);
-                    if let Err(e) = engine.guard_account(&plan, allow_unresolved).await {
+                    if let Err(e) = engine.guard_account(&plan).await {
                         let _ = tx.send(Msg::Executed {
                             reference,
                             result: Err(e.to_string()),
