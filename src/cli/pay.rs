@@ -122,7 +122,14 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
     )?;
 
     let quiet = args.json;
+    // Once a request has left, a failure to record what followed leaves the payout's outcome
+    // unknown: that exits 5 (not final), never 1.
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = sent.clone();
     let sink = move |p: Progress| {
+        if matches!(p, Progress::Sending { .. }) {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         if !quiet {
             eprintln!("{}", progress_line(&p));
         }
@@ -170,10 +177,18 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
     engine.guard_account(&plan).await.map_err(payout_error)?;
 
     let cancel = super::cancel_on_ctrl_c();
+    let after_send = |e: PayoutError| match e {
+        PayoutError::Store(store) if sent.load(std::sync::atomic::Ordering::SeqCst) => {
+            CliError::NotFinal(format!(
+                "{store}; the payout was sent and what followed could not be recorded: check `payout-console status {reference}`"
+            ))
+        }
+        other => payout_error(other),
+    };
     let mut outcome = engine
         .execute(plan, &cancel, &sink)
         .await
-        .map_err(payout_error)?;
+        .map_err(after_send)?;
     if !args.no_wait && !cancel.is_cancelled() {
         let opts = FollowOpts {
             stop_on_action: true,
@@ -182,7 +197,7 @@ pub async fn run(cli: &Cli, paths: &Paths, args: &PayArgs) -> Result<i32, CliErr
         outcome = engine
             .follow(outcome, opts, &cancel, &sink)
             .await
-            .map_err(payout_error)?;
+            .map_err(after_send)?;
     }
     if args.json {
         let json = OutcomeJson::new(
