@@ -404,3 +404,75 @@ async fn a_second_payout_to_an_account_with_one_in_flight_is_refused_at_the_jour
         .unwrap();
     assert_eq!(out.state, LocalState::Pending);
 }
+
+/// A row left unresolved by an earlier `--sandbox` run (its sandbox, on another port, is gone)
+/// moved no money and can never be resolved: it does not hold the account in a new sandbox. A
+/// live row sent elsewhere still does.
+#[tokio::test]
+async fn a_dead_sandboxs_rows_do_not_hold_the_account_but_live_ones_do() {
+    let sb = sandbox_with(fast_opts()).await;
+    let rig = rig(&sb.base_url, Duration::from_secs(5), sandbox_auth());
+    let stale = Uuid::new_v4().to_string();
+    let old = new_execution(&stale, "41", "http://127.0.0.1:9/");
+    let r = stale.clone();
+    rig.engine
+        .store
+        .run(move |j| {
+            j.begin(&old)?;
+            j.mark_sent(&r, 1)?;
+            j.record_error(&r, EventKind::Error, None, LocalState::Unknown, "timed out")
+        })
+        .await
+        .unwrap();
+    assert!(
+        rig.engine
+            .unresolved_for("18", "")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let sid = new_session(&rig.engine, "18").await;
+    let out = rig
+        .engine
+        .execute(
+            plan("18", &sid, "000000", Uuid::new_v4()),
+            &CancellationToken::new(),
+            &quiet(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.state, LocalState::Pending);
+
+    // A live row, sent to production, holds account 19 here too.
+    let live = Uuid::new_v4().to_string();
+    let mut prod = new_execution(&live, "43", "https://api.heydollr.app");
+    prod.sandbox = false;
+    prod.payout_account_id = "19".into();
+    let r = live.clone();
+    rig.engine
+        .store
+        .run(move |j| {
+            j.begin(&prod)?;
+            j.mark_sent(&r, 1)?;
+            j.record_error(&r, EventKind::Error, None, LocalState::Unknown, "timed out")
+        })
+        .await
+        .unwrap();
+    let held = rig.engine.unresolved_for("19", "").await.unwrap();
+    assert_eq!(held.len(), 1);
+    let refused = rig
+        .engine
+        .execute(
+            plan("19", "44", "000000", Uuid::new_v4()),
+            &CancellationToken::new(),
+            &quiet(),
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(payout_console::payout::PayoutError::Unresolved { .. })
+        ),
+        "{refused:?}"
+    );
+}

@@ -130,12 +130,16 @@ impl Journal {
             if new.guard_account {
                 let open: Vec<(String, String)> = c
                     .prepare_cached(
+                        // As Engine::unresolved_for: another sandbox's rows moved no money.
                         "SELECT reference_id, state FROM executions
                          WHERE payout_account_id = ?1
                            AND state IN ('sending', 'unknown', 'pending', 'processing')
+                           AND NOT (sandbox = 1 AND base_url <> ?2)
                          ORDER BY seq DESC LIMIT 3",
                     )?
-                    .query_map([&new.payout_account_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .query_map([&new.payout_account_id, &new.base_url], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
                     .collect::<Result<_, _>>()?;
                 if !open.is_empty() {
                     return Err(JournalError::AccountUnresolved {
