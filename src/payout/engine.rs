@@ -2,7 +2,7 @@
 //! after any answer we did not get.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
@@ -196,7 +196,6 @@ impl Engine {
                 attempt,
                 timeout: self.client.timeout(),
             });
-            out.last_send = Some(Instant::now());
             let result = tokio::select! {
                 _ = cancel.cancelled() => {
                     self.stop_waiting(&mut out).await?;

@@ -1,7 +1,7 @@
 //! The values a payout's workflow passes around: the plan it sends, the policy it follows, the
 //! progress it reports and the outcome it ends with.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -105,7 +105,6 @@ pub struct Outcome {
     pub field_errors: Vec<FieldError>,
     /// Not-found persisted long enough: nothing executed, a new attempt is safe.
     pub did_not_land: bool,
-    pub(super) last_send: Option<Instant>,
 }
 
 impl Outcome {
@@ -132,7 +131,6 @@ impl Outcome {
             error_kind: None,
             field_errors: Vec::new(),
             did_not_land: false,
-            last_send: None,
         }
     }
 }
