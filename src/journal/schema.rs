@@ -283,36 +283,35 @@ fn check_ownership(
     path: &Path,
     migrations: &[Migration],
 ) -> Result<i64, JournalError> {
-    // One read transaction, so all three come from the same snapshot: read one by one, another
-    // process's migration could commit between the version (0) and the table count (> 0), and a
-    // fresh history would be refused as another program's.
-    let snapshot = conn
-        .unchecked_transaction()
+    // One statement, so all three come from one snapshot: read one by one, another process's
+    // migration could commit between the version (0) and the table count (> 0), and a fresh
+    // history would be refused as another program's.
+    let (version, app_id, tables) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version),
+                    (SELECT application_id FROM pragma_application_id),
+                    (SELECT count(*) FROM sqlite_schema)",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
         .map_err(|e| not_a_db(path, e))?;
-    let pragma = |name: &str| -> Result<i64, JournalError> {
-        snapshot
-            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-            .map_err(|e| not_a_db(path, e))
-    };
-    let app_id = pragma("application_id")?;
     if app_id != 0 && app_id != APPLICATION_ID {
         return Err(JournalError::Foreign {
             path: path.to_path_buf(),
             detail: format!("application id {app_id:#x}"),
         });
     }
-    let version = pragma("user_version")?;
-    // Only an unversioned file needs its tables counted; every open of a history skips this.
-    if version == 0 {
-        let tables: i64 = snapshot
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(|e| not_a_db(path, e))?;
-        if tables > 0 {
-            return Err(JournalError::Foreign {
-                path: path.to_path_buf(),
-                detail: format!("{tables} tables and no payout-console schema version"),
-            });
-        }
+    if version == 0 && tables > 0 {
+        return Err(JournalError::Foreign {
+            path: path.to_path_buf(),
+            detail: format!("{tables} tables and no payout-console schema version"),
+        });
     }
     let supported = migrations.last().map_or(0, |m| m.version);
     if version > supported {
