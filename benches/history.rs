@@ -183,7 +183,9 @@ fn main() {
         j.count(&f).expect("count") as usize
     });
     time("unresolved_for_account 7", &mut || {
-        j.unresolved_for_account("7").expect("guard").len()
+        j.unresolved_for_account("7", "https://api.heydollr.app")
+            .expect("guard")
+            .len()
     });
     time("recent_accounts 10", &mut || {
         j.recent_accounts(10).expect("accounts").len()

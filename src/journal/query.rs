@@ -197,27 +197,22 @@ impl Journal {
             .collect())
     }
 
-    /// Executions to `account` that may still move money (`sending`, `unknown`, `pending`,
-    /// `processing`: see [`LocalState::is_unresolved`]), newest first. A new payout to that
-    /// account needs an explicit override while this is not empty.
-    pub fn unresolved_for_account(&self, account: &str) -> Result<Vec<ExecutionRow>, JournalError> {
-        let open: Vec<LocalState> = LocalState::ALL
-            .into_iter()
-            .filter(|s| s.is_unresolved())
-            .collect();
-        let marks = (2..open.len() + 2)
-            .map(|i| format!("?{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // No ORDER BY: it would tempt the planner onto the account-only index (already in
-        // `seq` order) and through every row of a busy account; one seek per state on
-        // (account, state) and a sort of the few rows found is what this needs.
+    /// Executions that hold `account` ([`holding_account`]), newest first. A new payout to
+    /// that account needs an explicit override while this is not empty. `api` is the base URL
+    /// this console talks to.
+    pub fn unresolved_for_account(
+        &self,
+        account: &str,
+        api: &str,
+    ) -> Result<Vec<ExecutionRow>, JournalError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM executions e
-             WHERE e.payout_account_id = ?1 AND e.state IN ({marks})"
+            "SELECT {COLUMNS} FROM executions e WHERE {}",
+            holding_account()
         );
-        let mut params = vec![Value::Text(account.trim().to_string())];
-        params.extend(open.iter().map(|s| Value::Text(s.as_str().to_string())));
+        let params = [
+            Value::Text(account.trim().to_string()),
+            Value::Text(api.to_string()),
+        ];
         let mut rows = self.rows(&sql, &params)?;
         rows.sort_by_key(|r| std::cmp::Reverse(r.seq));
         Ok(rows)
@@ -392,6 +387,28 @@ impl Plan {
         let sql = format!("SELECT {COLUMNS} {body} ORDER BY {key} DESC LIMIT {limit}");
         (sql, params)
     }
+}
+
+/// The rows that hold a payout account, as a WHERE clause on `executions e` (`?1` the account,
+/// `?2` the base URL this console talks to): executions to it that may still move money
+/// ([`LocalState::is_unresolved`]), except rows of another sandbox (every `--sandbox` run
+/// listens on a new port), which moved no money and can never be resolved. The one rule for
+/// the early guard and for the check `begin` makes in the insert's own transaction.
+///
+/// No ORDER BY goes with it: that would tempt the planner onto the account-only index (already
+/// in `seq` order) and through every row of a busy account; one seek per state on
+/// (account, state) and a sort of the few rows found is what this needs.
+pub(crate) fn holding_account() -> String {
+    let states = LocalState::ALL
+        .into_iter()
+        .filter(|s| s.is_unresolved())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "e.payout_account_id = ?1 AND e.state IN ({states}) \
+         AND NOT (e.sandbox = 1 AND e.base_url <> ?2)"
+    )
 }
 
 /// A filter field left empty (a blank form field) filters nothing.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
+use super::query::holding_account;
 use super::writer::{Writer, writer_alive};
 use super::{EventKind, Journal, JournalError, NewExecution, mask_digit_runs, time};
 use crate::api::state::LocalState;
@@ -128,25 +129,23 @@ impl Journal {
                 return Ok(());
             }
             if new.guard_account {
-                let open: Vec<(String, String)> = c
-                    .prepare_cached(
-                        // As Engine::unresolved_for: another sandbox's rows moved no money.
-                        "SELECT reference_id, state FROM executions
-                         WHERE payout_account_id = ?1
-                           AND state IN ('sending', 'unknown', 'pending', 'processing')
-                           AND NOT (sandbox = 1 AND base_url <> ?2)
-                         ORDER BY seq DESC LIMIT 3",
-                    )?
+                let mut open: Vec<(i64, String, String)> = c
+                    .prepare_cached(&format!(
+                        "SELECT e.seq, e.reference_id, e.state FROM executions e WHERE {}",
+                        holding_account()
+                    ))?
                     .query_map([&new.payout_account_id, &new.base_url], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })?
                     .collect::<Result<_, _>>()?;
                 if !open.is_empty() {
+                    open.sort_by_key(|(seq, _, _)| std::cmp::Reverse(*seq));
                     return Err(JournalError::AccountUnresolved {
                         account: new.payout_account_id.clone(),
                         list: open
                             .iter()
-                            .map(|(r, st)| format!("{r} {st}"))
+                            .take(3)
+                            .map(|(_, r, st)| format!("{r} {st}"))
                             .collect::<Vec<_>>()
                             .join(", "),
                     });

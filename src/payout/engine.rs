@@ -89,16 +89,14 @@ impl Engine {
         except: &str,
     ) -> Result<Vec<ExecutionRow>, PayoutError> {
         let (account, except) = (account.to_string(), except.to_string());
+        let api = self.ctx.base_url.clone();
         let rows = self
             .store
-            .run(move |j| j.unresolved_for_account(&account))
+            .run(move |j| j.unresolved_for_account(&account, &api))
             .await?;
-        // A sandbox row from another sandbox (every --sandbox run listens on a new port) moved
-        // no money and can never be resolved: it does not hold the account.
         Ok(rows
             .into_iter()
             .filter(|r| r.reference_id != except)
-            .filter(|r| !(r.sandbox && r.base_url != self.ctx.base_url))
             .collect())
     }
 

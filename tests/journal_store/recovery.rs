@@ -57,7 +57,13 @@ fn sending_row_of_a_live_writer_is_left_alone() {
         other.unresolved().unwrap().is_empty(),
         "a live send is not for reconcile"
     );
-    assert_eq!(other.unresolved_for_account("18").unwrap().len(), 1);
+    assert_eq!(
+        other
+            .unresolved_for_account("18", "http://127.0.0.1:8080")
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -112,12 +118,16 @@ fn unresolved_lists_open_states_and_the_account_guard_sees_them() {
         ]
     );
     let guard: Vec<_> = j
-        .unresolved_for_account("21")
+        .unresolved_for_account("21", "http://127.0.0.1:8080")
         .unwrap()
         .iter()
         .map(|r| r.state)
         .collect();
     assert_eq!(guard.len(), 3);
     assert!(guard.iter().all(|s| s.is_unresolved()));
-    assert!(j.unresolved_for_account("99").unwrap().is_empty());
+    assert!(
+        j.unresolved_for_account("99", "http://127.0.0.1:8080")
+            .unwrap()
+            .is_empty()
+    );
 }
