@@ -118,9 +118,10 @@ fn progress_text(p: &Progress) -> String {
 /// sequence in a gateway message could clear or recolour the operator's screen) become spaces,
 /// line breaks stay.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
-        .collect()
+    text.split('\n')
+        .map(crate::journal::format::clean)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A short human summary of an outcome.

@@ -398,7 +398,7 @@ fn opt_clean(v: &Option<String>) -> String {
 }
 
 /// Control characters (newlines, ESC, …) become spaces.
-fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
