@@ -10,7 +10,6 @@ use std::time::Duration;
 use common::faulty::{self, Fault, http};
 use common::*;
 use payout_console::api::LocalState;
-use payout_console::journal::EventKind;
 use payout_console::payout::{FollowOpts, Resolution};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -130,16 +129,7 @@ async fn reconcile_never_concludes_on_a_row_sent_to_another_api() {
     let mut prod = new_execution(&reference, "42", "https://api.heydollr.app");
     prod.sandbox = false;
     prod.profile = "live".into();
-    let r = reference.clone();
-    rig.engine
-        .store
-        .run(move |j| {
-            j.begin(&prod)?;
-            j.mark_sent(&r, 1)?;
-            j.record_error(&r, EventKind::Error, None, LocalState::Unknown, "timed out")
-        })
-        .await
-        .unwrap();
+    journal_lost_answer(&rig.engine, prod).await;
     let mut last = None;
     for _ in 0..4 {
         let rows = rig.engine.store.run(|j| j.unresolved()).await.unwrap();
@@ -214,22 +204,7 @@ async fn a_reference_left_unknown_on_one_api_is_not_resent_to_another() {
     prod.profile = "live".into();
     prod.payee =
         payout_console::payout::Payee::Phone(payout_console::sandbox::SAMPLE_PHONE.into()).masked();
-    let r2 = r.clone();
-    rig.engine
-        .store
-        .run(move |j| {
-            j.begin(&prod)?;
-            j.mark_sent(&r2, 1)?;
-            j.record_error(
-                &r2,
-                EventKind::Error,
-                None,
-                LocalState::Unknown,
-                "timed out",
-            )
-        })
-        .await
-        .unwrap();
+    journal_lost_answer(&rig.engine, prod).await;
     let _ = rig
         .engine
         .execute(
@@ -414,16 +389,7 @@ async fn a_dead_sandboxs_rows_do_not_hold_the_account_but_live_ones_do() {
     let rig = rig(&sb.base_url, Duration::from_secs(5), sandbox_auth());
     let stale = Uuid::new_v4().to_string();
     let old = new_execution(&stale, "41", "http://127.0.0.1:9/");
-    let r = stale.clone();
-    rig.engine
-        .store
-        .run(move |j| {
-            j.begin(&old)?;
-            j.mark_sent(&r, 1)?;
-            j.record_error(&r, EventKind::Error, None, LocalState::Unknown, "timed out")
-        })
-        .await
-        .unwrap();
+    journal_lost_answer(&rig.engine, old).await;
     assert!(
         rig.engine
             .unresolved_for("18", "")
@@ -448,16 +414,7 @@ async fn a_dead_sandboxs_rows_do_not_hold_the_account_but_live_ones_do() {
     let mut prod = new_execution(&live, "43", "https://api.heydollr.app");
     prod.sandbox = false;
     prod.payout_account_id = "19".into();
-    let r = live.clone();
-    rig.engine
-        .store
-        .run(move |j| {
-            j.begin(&prod)?;
-            j.mark_sent(&r, 1)?;
-            j.record_error(&r, EventKind::Error, None, LocalState::Unknown, "timed out")
-        })
-        .await
-        .unwrap();
+    journal_lost_answer(&rig.engine, prod).await;
     let held = rig.engine.unresolved_for("19", "").await.unwrap();
     assert_eq!(held.len(), 1);
     let refused = rig

@@ -7,8 +7,8 @@ pub mod faulty;
 use std::sync::Arc;
 use std::time::Duration;
 
-use payout_console::api::{ApiClient, Auth, ClientOptions};
-use payout_console::journal::{Journal, NewExecution};
+use payout_console::api::{ApiClient, Auth, ClientOptions, LocalState};
+use payout_console::journal::{EventKind, Journal, NewExecution};
 use payout_console::money::Amount;
 use payout_console::payout::{
     Engine, EngineContext, ExecutionPlan, Payee, PollPolicy, Progress, Store, default_device,
@@ -117,6 +117,21 @@ pub async fn new_session(engine: &Engine, account: &str) -> String {
         .expect("session")
         .id
         .unwrap()
+}
+
+/// Journals `row` as a payout whose request left and whose answer was lost: `unknown`, as
+/// `Engine::execute` leaves it after a timeout.
+pub async fn journal_lost_answer(engine: &Engine, row: NewExecution) {
+    engine
+        .store
+        .run(move |j| {
+            let r = row.reference_id.clone();
+            j.begin(&row)?;
+            j.mark_sent(&r, 1)?;
+            j.record_error(&r, EventKind::Error, None, LocalState::Unknown, "timed out")
+        })
+        .await
+        .unwrap();
 }
 
 /// A row to journal by hand, as `Engine::execute` would before sending, for account 18.
