@@ -176,41 +176,35 @@ fn without_a_config_a_command_says_where_to_put_one() {
     assert!(stderr.contains("no-config.toml"), "{stderr}");
 }
 
-#[test]
-fn config_check_names_the_key_at_fault() {
+/// `config check --config FILE` on `toml`: the output and its stderr.
+fn config_check(toml: &str) -> (std::process::Output, String) {
     let data = tempfile::tempdir().unwrap();
-    let file = data.path().join("bad.toml");
-    std::fs::write(
-        &file,
-        "default_profile = \"p\"\n[profiles.p]\nbase_url = \"http://api.example.com\"\nclient_id = \"x\"\ntimout_secs = 3\n",
-    )
-    .unwrap();
+    let file = data.path().join("config.toml");
+    std::fs::write(&file, toml).unwrap();
     let out = cmd(&data)
         .args(["config", "check", "--config"])
         .arg(&file)
         .output()
         .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stderr)
+}
+
+#[test]
+fn config_check_names_the_key_at_fault() {
+    let (out, stderr) = config_check(
+        "default_profile = \"p\"\n[profiles.p]\nbase_url = \"http://api.example.com\"\nclient_id = \"x\"\ntimout_secs = 3\n",
+    );
     assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("profiles.p.timout_secs"), "{stderr}");
     assert!(stderr.contains("profiles.p.base_url"), "{stderr}");
 }
 
 #[test]
 fn config_check_refuses_key_overrides_the_console_would_refuse() {
-    let data = tempfile::tempdir().unwrap();
-    let file = data.path().join("keys.toml");
-    std::fs::write(
-        &file,
+    let (out, stderr) = config_check(
         "default_profile = \"p\"\n[profiles.p]\nbase_url = \"http://127.0.0.1:8080\"\nclient_id = \"x\"\n[keys]\nquit = \"ctrl-qq\"\nnosuch = \"z\"\n",
-    )
-    .unwrap();
-    let out = cmd(&data)
-        .args(["config", "check", "--config"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    );
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("keys.quit") && stderr.contains("keys.nosuch"),
