@@ -100,6 +100,12 @@ impl Engine {
             .collect())
     }
 
+    /// Whether `row` was sent to the API this console talks to: only that API can say
+    /// anything about its reference.
+    pub(super) fn sent_here(&self, row: &ExecutionRow) -> bool {
+        row.base_url == self.ctx.base_url && row.sandbox == self.ctx.sandbox
+    }
+
     /// Refuses a payout to an account with an unresolved execution unless the plan overrides
     /// it. Early, for a clear refusal before a session is made; `execute` checks again when it
     /// journals the payout, in the same transaction.
@@ -307,7 +313,7 @@ impl Engine {
         }
         // Another API (profile) cannot say anything about this reference: its "not found"
         // would send the reference a second time, to a second place.
-        if row.base_url != self.ctx.base_url || row.sandbox != self.ctx.sandbox {
+        if !self.sent_here(&row) {
             return Err(PayoutError::OtherApi {
                 reference: row.reference_id,
                 base_url: row.base_url,

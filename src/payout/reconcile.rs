@@ -29,7 +29,7 @@ impl Engine {
         let reference = row.reference_id.clone();
         // Only the API a row was sent to knows it: another one's "not found" would end as
         // "did not land" for a payout that may have executed.
-        if row.base_url != self.ctx.base_url || row.sandbox != self.ctx.sandbox {
+        if !self.sent_here(row) {
             return Ok(Resolution::Unreachable(format!(
                 "sent to another API ({}, profile {}); reconcile it with that profile{}",
                 row.base_url,
